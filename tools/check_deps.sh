@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Checks the folder dependency rules of the project: RocksDB only inside
+# storage/, no Boost in broker/ outside broker/http and broker/facades, and
+# no storage/ header in broker/http or broker/facades.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+report() {
+  echo "dependency rule broken: $1"
+  echo "$2" | sed 's/^/  /'
+  fail=1
+}
+hits=$(grep -rnE '#include [<"]rocksdb/' --include='*.h' --include='*.cc' \
+  base broker bench tools tests proto 2>/dev/null)
+[ -n "$hits" ] && report "rocksdb/ included outside storage/" "$hits"
+hits=$(grep -rnE '#include [<"]boost/' --include='*.h' --include='*.cc' broker 2>/dev/null |
+  grep -vE '^broker/(http|facades)/')
+[ -n "$hits" ] && report "boost/ included in broker/ outside http/ and facades/" "$hits"
+hits=$(grep -rnE '#include "storage/' --include='*.h' --include='*.cc' \
+  broker/http broker/facades 2>/dev/null)
+[ -n "$hits" ] && report "storage/ included from broker/http or broker/facades" "$hits"
+hits=$(grep -rnE '#include [<"](rocksdb|boost)/' storage/*.h 2>/dev/null)
+[ -n "$hits" ] && report "a RocksDB or Boost type in storage's public headers" "$hits"
+hits=$(grep -rnE '#include [<"]boost/' --include='*.h' --include='*.cc' base 2>/dev/null)
+[ -n "$hits" ] && report "base/ depends on more than abseil" "$hits"
+[ $fail -eq 0 ] && echo "dependency rules: ok"
+exit $fail

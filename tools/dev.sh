@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The one entry point for building, testing and running rewindmq from a
+# checkout on Debian 12. Installs what it needs (as root, or through sudo).
+#
+#   tools/dev.sh run [rewindmq flags]  build (release) and start the broker;
+#                                      data in ./rewindmq-data unless
+#                                      --data-dir says otherwise
+#   tools/dev.sh test                  build (release) and run every test
+#   tools/dev.sh asan                  build with ASan+UBSan and run every test
+#   tools/dev.sh bench [filter]        build (release) and run the storage
+#                                      benchmarks
+#   tools/dev.sh deps                  only install the Debian packages
+#
+# Environment: BUILD_ROOT (default ./build), JOBS (default nproc).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BUILD_ROOT=${BUILD_ROOT:-$ROOT/build}
+JOBS=${JOBS:-$(nproc)}
+
+PACKAGES=(
+  g++ cmake ninja-build pkg-config git ccache
+  librocksdb-dev libprotobuf-dev protobuf-compiler libabsl-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format
+)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing: ${missing[*]}"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  fi
+}
+
+# configure_and_build DIR [cmake args...]
+configure_and_build() {
+  local dir=$1
+  shift
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S "$ROOT" -B "$dir" -G Ninja "${launcher[@]}" "$@" >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+}
+
+run_tests() {
+  local dir=$1
+  ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 1200
+}
+
+cmd=${1:-test}
+shift || true
+case "$cmd" in
+  deps)
+    install_deps
+    ;;
+  run)
+    install_deps
+    configure_and_build "$BUILD_ROOT/release" -DCMAKE_BUILD_TYPE=Release -DRMQ_BUILD_BENCHMARKS=OFF
+    exec "$BUILD_ROOT/release/broker/server/rewindmq" "$@"
+    ;;
+  test)
+    install_deps
+    configure_and_build "$BUILD_ROOT/release" -DCMAKE_BUILD_TYPE=Release
+    run_tests "$BUILD_ROOT/release"
+    ;;
+  asan)
+    install_deps
+    configure_and_build "$BUILD_ROOT/asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRMQ_SANITIZE=ON -DRMQ_BUILD_BENCHMARKS=OFF
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      RMQ_SANITIZED=1 run_tests "$BUILD_ROOT/asan"
+    ;;
+  bench)
+    install_deps
+    configure_and_build "$BUILD_ROOT/release" -DCMAKE_BUILD_TYPE=Release
+    "$BUILD_ROOT/release/bench/storage_benchmark" --benchmark_filter="${1:-.}"
+    ;;
+  *)
+    echo "usage: tools/dev.sh run|test|asan|bench|deps" >&2
+    exit 2
+    ;;
+esac
