@@ -9,16 +9,16 @@ namespace rewindmq::internal {
                               const char* msg);
 }  // namespace rewindmq::internal
 
-#define RMQ_CHECK(cond)                                                  \
-  do {                                                                   \
-    if (ABSL_PREDICT_FALSE(!(cond))) {                                   \
+#define RMQ_CHECK(cond)                                                 \
+  do {                                                                  \
+    if (ABSL_PREDICT_FALSE(!(cond))) {                                  \
       ::rewindmq::internal::CheckFailed(__FILE__, __LINE__, #cond, ""); \
-    }                                                                    \
+    }                                                                   \
   } while (false)
 
-#define RMQ_CHECK_MSG(cond, msg)                                          \
-  do {                                                                    \
-    if (ABSL_PREDICT_FALSE(!(cond))) {                                    \
+#define RMQ_CHECK_MSG(cond, msg)                                         \
+  do {                                                                   \
+    if (ABSL_PREDICT_FALSE(!(cond))) {                                   \
       ::rewindmq::internal::CheckFailed(__FILE__, __LINE__, #cond, msg); \
-    }                                                                     \
+    }                                                                    \
   } while (false)

@@ -52,21 +52,25 @@ void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
 LogLevel GetLogLevel() { return static_cast<LogLevel>(g_level.load()); }
 
 bool ParseLogLevel(absl::string_view text, LogLevel* level) {
-  if (text == "debug") *level = LogLevel::kDebug;
-  else if (text == "info") *level = LogLevel::kInfo;
-  else if (text == "warning") *level = LogLevel::kWarning;
-  else if (text == "error") *level = LogLevel::kError;
-  else return false;
+  if (text == "debug")
+    *level = LogLevel::kDebug;
+  else if (text == "info")
+    *level = LogLevel::kInfo;
+  else if (text == "warning")
+    *level = LogLevel::kWarning;
+  else if (text == "error")
+    *level = LogLevel::kError;
+  else
+    return false;
   return true;
 }
 
 void LogLine(LogLevel level, const char* file, int line,
              absl::string_view message) {
-  WriteAll(absl::StrCat(
-      LevelName(level),
-      absl::FormatTime(" %Y-%m-%dT%H:%M:%E6SZ ", absl::Now(),
-                       absl::UTCTimeZone()),
-      Basename(file), ":", line, "] ", message, "\n"));
+  WriteAll(absl::StrCat(LevelName(level),
+                        absl::FormatTime(" %Y-%m-%dT%H:%M:%E6SZ ", absl::Now(),
+                                         absl::UTCTimeZone()),
+                        Basename(file), ":", line, "] ", message, "\n"));
 }
 
 namespace internal {

@@ -122,7 +122,7 @@ class QueueLog {
   QueueLogStats Stats() const;
 
  private:
-  friend class Store;
+  friend class StoreImpl;
   explicit QueueLog(std::unique_ptr<QueueLogImpl> impl);
 
   const std::unique_ptr<QueueLogImpl> impl_;

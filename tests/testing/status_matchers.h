@@ -29,9 +29,7 @@ MATCHER(IsOk, "is OK") {
   return s.ok();
 }
 
-MATCHER_P(IsOkAndHolds, m,
-          "is OK and holds a value that " +
-              ::testing::DescribeMatcher<decltype(*arg)>(m)) {
+MATCHER_P(IsOkAndHolds, m, "is OK and holds a matching value") {
   if (!arg.ok()) {
     *result_listener << "status is " << arg.status();
     return false;
@@ -39,8 +37,7 @@ MATCHER_P(IsOkAndHolds, m,
   return ::testing::ExplainMatchResult(m, *arg, result_listener);
 }
 
-MATCHER_P(StatusIs, code,
-          "has status code " + absl::StatusCodeToString(code)) {
+MATCHER_P(StatusIs, code, "has status code " + absl::StatusCodeToString(code)) {
   const absl::Status& s = internal::GetStatus(arg);
   if (s.code() != code) *result_listener << "status is " << s;
   return s.code() == code;
@@ -53,9 +50,8 @@ MATCHER_P2(StatusIs, code, message_matcher,
     *result_listener << "status is " << s;
     return false;
   }
-  return ::testing::ExplainMatchResult(message_matcher,
-                                       std::string(s.message()),
-                                       result_listener);
+  return ::testing::ExplainMatchResult(
+      message_matcher, std::string(s.message()), result_listener);
 }
 
 }  // namespace rmqtest
