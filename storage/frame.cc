@@ -63,15 +63,30 @@ int64_t AppendFrame(const proto::Record& record, int64_t offset,
   return kFrameHeaderBytes + static_cast<int64_t>(payload);
 }
 
+bool HeaderChecksumMatches(absl::string_view bytes) {
+  const char* p = bytes.data();
+  return be::load_little_u32(U(p)) == Crc32c(p + 4, kFrameHeaderBytes - 4);
+}
+
+bool PeekFrameHeader(absl::string_view bytes, int64_t max_payload,
+                     FrameHeader* header) {
+  const char* p = bytes.data();
+  if (be::load_little_u16(U(p + 4)) != kFrameVersion) return false;
+  header->payload_bytes = be::load_little_u32(U(p + 8));
+  header->payload_crc = be::load_little_u32(U(p + 12));
+  header->offset = static_cast<int64_t>(be::load_little_u64(U(p + 16)));
+  header->store_time_us = static_cast<int64_t>(be::load_little_u64(U(p + 24)));
+  return header->payload_bytes <= max_payload && header->offset >= 0 &&
+         header->store_time_us >= 0;
+}
+
 HeaderCheck DecodeFrameHeader(absl::string_view bytes, int64_t max_payload,
                               FrameHeader* header) {
   if (static_cast<int64_t>(bytes.size()) < kFrameHeaderBytes) {
     return HeaderCheck::kTruncated;
   }
+  if (!HeaderChecksumMatches(bytes)) return HeaderCheck::kCorrupt;
   const char* p = bytes.data();
-  if (be::load_little_u32(U(p)) != Crc32c(p + 4, kFrameHeaderBytes - 4)) {
-    return HeaderCheck::kCorrupt;
-  }
   if (be::load_little_u16(U(p + 4)) != kFrameVersion) {
     return HeaderCheck::kCorrupt;
   }

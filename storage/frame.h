@@ -42,6 +42,14 @@ enum class HeaderCheck {
 HeaderCheck DecodeFrameHeader(absl::string_view bytes, int64_t max_payload,
                               FrameHeader* header);
 
+// Decodes the header at the start of `bytes` without verifying its
+// checksum: only the version and bounds. For fast forward scans that then
+// verify, with HeaderChecksumMatches(), the headers whose values they act
+// on. REQUIRES: bytes.size() >= kFrameHeaderBytes.
+bool PeekFrameHeader(absl::string_view bytes, int64_t max_payload,
+                     FrameHeader* header);
+bool HeaderChecksumMatches(absl::string_view bytes);
+
 // Checks the payload checksum and parses it into `*record`, filling in
 // offset and store time from `header`. REQUIRES: payload.size() ==
 // header.payload_bytes. DataLoss on a checksum or parse failure.

@@ -34,6 +34,11 @@ struct StoreOptions {
   // Distance, in bytes of log, between two time-index entries. Smaller is a
   // faster lookup and a larger index.
   int64_t index_interval_bytes = int64_t{32} << 10;
+  // The active segment also keeps, in memory only, an entry at least every
+  // this many bytes, so lookups near the head of the queue (the common
+  // rewind) scan less. Records appended before a restart are found through
+  // the persisted entries. Values above index_interval_bytes act like it.
+  int64_t active_index_interval_bytes = int64_t{4} << 10;
   // When false, no time index is written and FirstOffsetAtOrAfter() scans
   // the whole candidate segment. Meant for measuring what indexing costs.
   bool time_index = true;
@@ -43,7 +48,9 @@ struct StoreOptions {
   // QueueLog::Import() refuses store times later than now plus this.
   absl::Duration max_import_skew = absl::Seconds(60);
   // How many sealed segments per queue keep their index entries in memory
-  // (least recently used first out). The active segment always does.
+  // (least recently used first out), loaded by the first lookup or read
+  // that needs them. The active segment always does. 0: lookups in sealed
+  // segments make one RocksDB seek each instead.
   int index_cache_segments = 16;
 };
 

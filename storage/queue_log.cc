@@ -34,6 +34,17 @@ bool HeaderAt(const SegmentFile& file, int64_t limit, int64_t pos,
   return pos + h->frame_bytes() <= limit;
 }
 
+// Like HeaderAt() without the header checksum; see PeekFrameHeader().
+bool PeekAt(const SegmentFile& file, int64_t limit, int64_t pos,
+            FrameHeader* h) {
+  if (pos + kFrameHeaderBytes > limit) return false;
+  if (!PeekFrameHeader(file.View(pos, kFrameHeaderBytes), kMaxFramePayload,
+                       h)) {
+    return false;
+  }
+  return pos + h->frame_bytes() <= limit;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -427,10 +438,43 @@ absl::Status QueueLogImpl::Recover(bool create) {
     RMQ_RETURN_IF_ERROR(FromRocksDb(it->status(), "loading the index"));
   }
 
+  // The active segment's in-memory entries between the persisted ones, from
+  // a header-only pass over it (its tail was fully verified above).
+  int64_t last_memory_point = 0;
+  if (make_points && !active.empty() &&
+      options_.active_index_interval_bytes < options_.index_interval_bytes) {
+    std::vector<IndexPoint> dense;
+    size_t next_persisted = 0;
+    int64_t pos = 0;
+    int64_t off = active.base;
+    bool any = false;
+    while (pos < active.size) {
+      FrameHeader h;
+      if (!PeekAt(*active.file, active.size, pos, &h) || h.offset != off) break;
+      const bool persisted = next_persisted < active_points.size() &&
+                             active_points[next_persisted].offset == off;
+      if (persisted) ++next_persisted;
+      if (persisted || !any ||
+          pos - last_memory_point >= options_.active_index_interval_bytes) {
+        dense.push_back({h.store_time_us, off, pos, persisted});
+        last_memory_point = pos;
+        any = true;
+      }
+      pos += h.frame_bytes();
+      ++off;
+    }
+    if (next_persisted == active_points.size()) active_points.swap(dense);
+  }
+
   active_file_ = active.file;
   next_offset_ = active.end;
   last_ts_ = prev_ts;
-  last_point_pos_ = active_points.empty() ? 0 : active_points.back().position;
+  last_point_pos_ = 0;
+  for (const IndexPoint& p : active_points) {
+    if (p.persisted) last_point_pos_ = p.position;
+  }
+  last_memory_point_pos_ =
+      active_points.empty() ? 0 : active_points.back().position;
   written_total_ = 0;
   {
     absl::MutexLock l(&mu_);
@@ -481,9 +525,13 @@ absl::Status QueueLogImpl::Roll(int64_t batch_bytes) {
     fresh.base = fresh.end = next_offset_;
     segments_.push_back(std::move(fresh));
     if (!active_points_.empty() && options_.index_cache_segments > 0) {
-      // The sealed segment's entries move to the cache as they are.
-      auto points = std::make_shared<const std::vector<IndexPoint>>(
-          std::move(active_points_));
+      // The sealed segment's persisted entries move to the cache.
+      std::vector<IndexPoint> kept;
+      for (const IndexPoint& p : active_points_) {
+        if (p.persisted) kept.push_back(p);
+      }
+      auto points =
+          std::make_shared<const std::vector<IndexPoint>>(std::move(kept));
       absl::MutexLock c(&cache_mu_);
       cache_.push_front({sealed.base, std::move(points)});
       while (static_cast<int>(cache_.size()) > options_.index_cache_segments) {
@@ -494,6 +542,7 @@ absl::Status QueueLogImpl::Roll(int64_t batch_bytes) {
   }
   active_file_ = std::move(next);
   last_point_pos_ = 0;
+  last_memory_point_pos_ = 0;
   return absl::OkStatus();
 }
 
@@ -573,35 +622,46 @@ absl::StatusOr<AppendResult> QueueLogImpl::Append(
       active_file_ = std::move(f);
     }
 
-    // Index entries this batch adds.
+    // Index entries this batch adds: persisted ones every interval, and
+    // in-memory ones for the active segment in between.
     std::vector<IndexPoint> points;
     int64_t last_point = last_point_pos_;
+    int64_t last_memory_point = last_memory_point_pos_;
     if (options_.time_index) {
       for (size_t i = 0; i < records.size(); ++i) {
         const int64_t pos = active_size + starts[i];
-        if (pos == 0 || pos - last_point >= options_.index_interval_bytes) {
-          points.push_back(
-              {times[i], next_offset_ + static_cast<int64_t>(i), pos});
-          last_point = pos;
+        const bool persisted =
+            pos == 0 || pos - last_point >= options_.index_interval_bytes;
+        if (persisted ||
+            pos - last_memory_point >= options_.active_index_interval_bytes) {
+          points.push_back({times[i], next_offset_ + static_cast<int64_t>(i),
+                            pos, persisted});
+          last_memory_point = pos;
+          if (persisted) last_point = pos;
         }
       }
     }
 
     RMQ_RETURN_IF_ERROR(active_file_->Append(buf));
 
-    if (!points.empty()) {
+    const IndexPoint* last_persisted = nullptr;
+    for (const IndexPoint& p : points) {
+      if (p.persisted) last_persisted = &p;
+    }
+    if (last_persisted != nullptr) {
       rocksdb::WriteBatch batch;
       for (const IndexPoint& p : points) {
+        if (!p.persisted) continue;
         proto::IndexEntry e;
         e.set_position(p.position);
         batch.Put(store_->index_cf(), keys::IndexKey(id_, p.ts_us, p.offset),
                   e.SerializeAsString());
       }
       proto::IndexHighWater w;
-      w.set_offset(points.back().offset);
-      w.set_store_time_us(points.back().ts_us);
+      w.set_offset(last_persisted->offset);
+      w.set_store_time_us(last_persisted->ts_us);
       w.set_segment_base(active_file_->base_offset());
-      w.set_position(points.back().position);
+      w.set_position(last_persisted->position);
       batch.Put(store_->meta_cf(), keys::HighWaterKey(id_),
                 w.SerializeAsString());
       // No sync: a lost entry is rebuilt from the high-water mark on open.
@@ -631,6 +691,7 @@ absl::StatusOr<AppendResult> QueueLogImpl::Append(
     result.store_time = FromMicros(times.back());
     last_ts_ = times.back();
     last_point_pos_ = last_point;
+    last_memory_point_pos_ = last_memory_point;
     my_total = written_total_.fetch_add(batch_bytes) + batch_bytes;
   }
   if (options_.durability == Durability::kAlways) {
@@ -746,8 +807,10 @@ absl::StatusOr<int64_t> QueueLogImpl::PositionOf(const Segment& seg,
     nearest(*pts);
   }
   while (at < offset) {
+    // Read() verifies the records it returns; skipping needs only the
+    // sequence to hold.
     FrameHeader h;
-    if (!HeaderAt(*seg.file, seg.size, pos, &h) || h.offset != at) {
+    if (!PeekAt(*seg.file, seg.size, pos, &h) || h.offset != at) {
       return Damaged(seg, pos, absl::StrCat("record ", at, " is damaged"));
     }
     pos += h.frame_bytes();
@@ -767,14 +830,10 @@ absl::StatusOr<int64_t> QueueLogImpl::TimeScanStart(const Segment& seg,
     return it == pts.begin() ? 0 : std::prev(it)->position;
   };
   if (active) return last_before(active_points_);
-  {
-    absl::MutexLock c(&cache_mu_);
-    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-      if (it->base == seg.base) {
-        cache_.splice(cache_.begin(), cache_, it);
-        return last_before(*cache_.front().points);
-      }
-    }
+  if (options_.index_cache_segments > 0) {
+    // A segment used now is kept in memory for the lookups that follow.
+    RMQ_ASSIGN_OR_RETURN(auto pts, PointsOf(seg, false));
+    return last_before(*pts);
   }
   // Not in memory: one seek for the last entry stored before ts_us.
   std::unique_ptr<rocksdb::Iterator> it(
@@ -836,10 +895,15 @@ absl::StatusOr<TimeLookup> QueueLogImpl::FirstOffsetAtOrAfter(
     RMQ_ASSIGN_OR_RETURN(pos, TimeScanStart(seg, active, ts_us));
   }
   // Scan forward: by the index rule at most one interval (plus a record).
+  // Headers are checked for sequence here and by checksum only where the
+  // answer depends on them: store times never decrease, so a damaged time
+  // can change the answer only in the record the scan stops at or in the
+  // one before it.
   FrameHeader h;
   int64_t expected = -1;
+  int64_t prev_pos = -1;
   while (true) {
-    if (!HeaderAt(*seg.file, seg.size, pos, &h) ||
+    if (!PeekAt(*seg.file, seg.size, pos, &h) ||
         (expected >= 0 && h.offset != expected)) {
       if (pos >= seg.size) {
         return absl::InternalError(absl::StrCat(
@@ -850,7 +914,13 @@ absl::StatusOr<TimeLookup> QueueLogImpl::FirstOffsetAtOrAfter(
     }
     if (h.store_time_us >= ts_us) break;
     expected = h.offset + 1;
+    prev_pos = pos;
     pos += h.frame_bytes();
+  }
+  if (!HeaderChecksumMatches(seg.file->View(pos, kFrameHeaderBytes)) ||
+      (prev_pos >= 0 &&
+       !HeaderChecksumMatches(seg.file->View(prev_pos, kFrameHeaderBytes)))) {
+    return Damaged(seg, pos, "record header is damaged");
   }
   if (!PayloadChecksumMatches(
           h, seg.file->View(pos + kFrameHeaderBytes, h.payload_bytes))) {
@@ -929,6 +999,7 @@ QueueLogStats QueueLogImpl::Stats() const {
   st.min_offset = Offset{segments_.front().base};
   st.max_offset = Offset{segments_.back().end};
   st.segments = static_cast<int>(segments_.size());
+  st.active_segment_base = Offset{segments_.back().base};
   for (const Segment& s : segments_) {
     st.size_bytes += s.size;
     if (!s.empty()) {

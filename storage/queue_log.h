@@ -60,6 +60,8 @@ struct QueueLogStats {
   std::optional<absl::Time> last_store_time;   // absent when empty
   int64_t size_bytes = 0;
   int segments = 0;
+  // First offset of the active (newest) segment.
+  Offset active_segment_base;
 };
 
 // The append-only record sequence of one queue. An offset, once assigned,

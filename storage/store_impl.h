@@ -36,6 +36,8 @@ struct IndexPoint {
   int64_t ts_us;
   int64_t offset;
   int64_t position;
+  // Written to RocksDB; otherwise an in-memory entry of the active segment.
+  bool persisted = true;
 };
 
 class StoreImpl {
@@ -179,6 +181,7 @@ class QueueLogImpl {
   int64_t next_offset_ ABSL_GUARDED_BY(append_mu_) = 0;
   int64_t last_ts_ ABSL_GUARDED_BY(append_mu_) = -1;
   int64_t last_point_pos_ ABSL_GUARDED_BY(append_mu_) = 0;
+  int64_t last_memory_point_pos_ ABSL_GUARDED_BY(append_mu_) = 0;
   int64_t created_us_ ABSL_GUARDED_BY(append_mu_) = 0;
 
   // Guards what readers see. Readers hold it shared for the whole of a
