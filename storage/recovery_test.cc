@@ -190,6 +190,37 @@ TEST_F(RecoveryTest, AFlippedHeaderByteInASealedSegmentIsDataLoss) {
               StatusIs(absl::StatusCode::kDataLoss));
 }
 
+TEST_F(RecoveryTest, ADamagedStoreTimeNeverShiftsALookupAnswerSilently) {
+  Open();
+  Fill(200);
+  Close();
+  const std::vector<std::string> files = SegmentFiles(dir_.path());
+  std::string bytes = ReadFile(files[0]);
+  const std::vector<int64_t> frames = FramePositions(bytes);
+  ASSERT_GE(frames.size(), 10u);
+  // Record 5's store time becomes much smaller: its highest set bit is
+  // cleared (the field is little-endian at byte 24 of the header).
+  int top = 7;
+  while (top > 0 && bytes[frames[5] + 24 + top] == 0) --top;
+  char& b = bytes[frames[5] + 24 + top];
+  ASSERT_NE(b, 0);
+  const auto v = static_cast<unsigned char>(b);
+  unsigned char high = 0x80;
+  while ((v & high) == 0) high >>= 1;
+  b = static_cast<char>(v & ~high);
+  WriteFile(files[0], bytes);
+  Open();
+  // The scan for record 5 would now stop at record 6: the answer depends on
+  // the damaged header, so the lookup reports it instead of answering 6.
+  EXPECT_THAT(log_->FirstOffsetAtOrAfter(TimeOf(5)),
+              StatusIs(absl::StatusCode::kDataLoss));
+  // Answers that do not depend on record 5 are unaffected.
+  ASSERT_OK_AND_ASSIGN(TimeLookup t, log_->FirstOffsetAtOrAfter(TimeOf(3)));
+  EXPECT_EQ(t.offset, Offset{3});
+  ASSERT_OK_AND_ASSIGN(t, log_->FirstOffsetAtOrAfter(TimeOf(9)));
+  EXPECT_EQ(t.offset, Offset{9});
+}
+
 TEST_F(RecoveryTest, ALostIndexIsRebuiltFromTheLog) {
   cache_segments_ = 0;  // answer from RocksDB, not from memory
   Open();
