@@ -19,7 +19,14 @@ hits=$(grep -rnE '#include [<"]boost/' --include='*.h' --include='*.cc' broker 2
 hits=$(grep -rnE '#include "storage/' --include='*.h' --include='*.cc' \
   broker/http broker/facades 2>/dev/null)
 [ -n "$hits" ] && report "storage/ included from broker/http or broker/facades" "$hits"
-hits=$(grep -rnE '#include [<"](rocksdb|boost)/' storage/*.h 2>/dev/null)
+hits=$(grep -rnE '#include "storage/(store_impl|segment|frame|keys|rocksdb_status|crc32c)\.h"' \
+  --include='*.h' --include='*.cc' broker bench tools tests 2>/dev/null)
+[ -n "$hits" ] && report "storage internals included outside storage/" "$hits"
+hits=""
+[ -n "$hits" ] && report "storage/ included from broker/http or broker/facades" "$hits"
+# The public headers: what other folders may include.
+hits=$(grep -nE '#include [<"](rocksdb|boost)/' storage/store.h storage/queue_log.h \
+  storage/kv_store.h storage/options.h 2>/dev/null)
 [ -n "$hits" ] && report "a RocksDB or Boost type in storage's public headers" "$hits"
 hits=$(grep -rnE '#include [<"]boost/' --include='*.h' --include='*.cc' base 2>/dev/null)
 [ -n "$hits" ] && report "base/ depends on more than abseil" "$hits"

@@ -1,0 +1,202 @@
+#include "broker/http/router.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace rewindmq::httpd {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Lenient percent-decoding: a malformed escape is kept as is.
+std::string FormDecode(absl::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+Status StatusFor(TransportError error) {
+  switch (error) {
+    case TransportError::kNotFound:
+      return Status::not_found;
+    case TransportError::kPayloadTooLarge:
+      return Status::payload_too_large;
+    case TransportError::kInternal:
+      return Status::internal_server_error;
+    case TransportError::kHeaderTooLarge:
+      return Status::request_header_fields_too_large;
+    case TransportError::kBadRequest:
+      return Status::bad_request;
+  }
+  return Status::internal_server_error;
+}
+
+std::string MessageFor(TransportError error, const Request& req) {
+  switch (error) {
+    case TransportError::kNotFound:
+      return absl::StrCat("no resource at ", TargetPath(ToAbsl(req.target())));
+    case TransportError::kPayloadTooLarge:
+      return "the request body is larger than this resource accepts";
+    case TransportError::kInternal:
+      return "internal error";
+    case TransportError::kHeaderTooLarge:
+      return "the request line and headers are too large";
+    case TransportError::kBadRequest:
+      return "the request is not valid HTTP/1.1";
+  }
+  return "internal error";
+}
+
+}  // namespace
+
+absl::string_view TransportErrorName(TransportError error) {
+  switch (error) {
+    case TransportError::kNotFound:
+      return "not_found";
+    case TransportError::kPayloadTooLarge:
+      return "payload_too_large";
+    case TransportError::kInternal:
+      return "internal";
+    case TransportError::kHeaderTooLarge:
+      return "header_too_large";
+    case TransportError::kBadRequest:
+      return "bad_request";
+  }
+  return "internal";
+}
+
+RouteMatcher::RouteMatcher(Kind kind, std::string text, std::string description,
+                           std::function<bool(const Request&)> fn)
+    : kind_(kind),
+      text_(std::move(text)),
+      description_(std::move(description)),
+      fn_(std::move(fn)) {}
+
+RouteMatcher RouteMatcher::Exact(std::string path) {
+  std::string description = absl::StrCat("= ", path);
+  return RouteMatcher(Kind::kExact, std::move(path), std::move(description),
+                      nullptr);
+}
+
+RouteMatcher RouteMatcher::Prefix(std::string prefix) {
+  std::string description = absl::StrCat(prefix, "*");
+  return RouteMatcher(Kind::kPrefix, std::move(prefix), std::move(description),
+                      nullptr);
+}
+
+RouteMatcher RouteMatcher::Predicate(std::string description,
+                                     std::function<bool(const Request&)> fn) {
+  return RouteMatcher(Kind::kPredicate, "", std::move(description),
+                      std::move(fn));
+}
+
+bool RouteMatcher::Matches(const Request& head) const {
+  const absl::string_view path = TargetPath(ToAbsl(head.target()));
+  switch (kind_) {
+    case Kind::kExact:
+      return path == text_;
+    case Kind::kPrefix:
+      return absl::StartsWith(path, text_);
+    case Kind::kPredicate:
+      return fn_ != nullptr && fn_(head);
+  }
+  return false;
+}
+
+void Router::Add(Route route) { routes_.push_back(std::move(route)); }
+
+Router::HeadMatch Router::MatchHead(const Request& head) const {
+  HeadMatch match;
+  bool any = false;
+  for (const Route& route : routes_) {
+    if (!route.matcher.Matches(head)) continue;
+    if (!any) {
+      match.route = &route;
+      match.body_limit = route.body_limit;
+      any = true;
+    } else {
+      match.body_limit = std::max(match.body_limit, route.body_limit);
+    }
+    // A route without an `accepts` test answers every request it matches,
+    // so no later route can be reached.
+    if (!route.accepts) return match;
+  }
+  // Every matching route may still decline: the request may end up unrouted.
+  if (any) match.body_limit = std::max(match.body_limit, kUnroutedBodyLimit);
+  return match;
+}
+
+const Route* Router::Match(const Request& req) const {
+  for (const Route& route : routes_) {
+    if (!route.matcher.Matches(req)) continue;
+    if (route.accepts && !route.accepts(req)) continue;
+    return &route;
+  }
+  return nullptr;
+}
+
+Response Router::RenderError(const Route* route, TransportError error,
+                             const RequestContext& ctx,
+                             const Request& req) const {
+  if (route != nullptr && route->render_error) {
+    return route->render_error(error, ctx, req);
+  }
+  return PlainJsonError(error, ctx, req);
+}
+
+Response PlainJsonError(TransportError error, const RequestContext& ctx,
+                        const Request& req) {
+  std::string body = absl::StrCat(
+      "{\"error\":{\"code\":", JsonQuote(TransportErrorName(error)),
+      ",\"message\":", JsonQuote(MessageFor(error, req)),
+      ",\"request_id\":", JsonQuote(ctx.request_id), "}}");
+  return MakeResponse(StatusFor(error), std::move(body));
+}
+
+absl::string_view TargetPath(absl::string_view target) {
+  const size_t q = target.find('?');
+  return q == absl::string_view::npos ? target : target.substr(0, q);
+}
+
+absl::string_view TargetQuery(absl::string_view target) {
+  const size_t q = target.find('?');
+  return q == absl::string_view::npos ? absl::string_view()
+                                      : target.substr(q + 1);
+}
+
+bool HasUrlEncodedParameter(absl::string_view encoded, absl::string_view name) {
+  for (absl::string_view item : absl::StrSplit(encoded, '&')) {
+    if (item.empty()) continue;
+    const absl::string_view key = item.substr(0, item.find('='));
+    if (key == name || FormDecode(key) == name) return true;
+  }
+  return false;
+}
+
+}  // namespace rewindmq::httpd
