@@ -7,10 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
+#include "broker/broker.h"
+#include "broker/facades/cmq/cmq_handler.h"
+#include "broker/facades/dms/handler.h"
 #include "broker/http/health.h"
 #include "broker/http/http_server.h"
 #include "broker/http/router.h"
-#include "storage/store.h"
 
 namespace rewindmq::server {
 
@@ -18,10 +20,11 @@ namespace rewindmq::server {
 // HTTP server (which borrows the router and its handlers) goes first and
 // the store last.
 struct ServerComponents {
-  // What the handlers serve from. The broker (which owns its Store) takes
-  // this place once it is wired in; see OpenBackend().
-  std::unique_ptr<storage::Store> store;
-  // Facade handlers go here, after the backend and before the router.
+  // What the handlers serve from; owns the Store.
+  std::unique_ptr<broker::Broker> broker;
+  // The facades, borrowed by the router.
+  std::unique_ptr<facade::cmq::CmqHandler> cmq;
+  std::unique_ptr<facade::dms::DmsHandler> dms;
   httpd::HealthHandler health;
   httpd::Router router;
   std::unique_ptr<httpd::HttpServer> http;
@@ -50,20 +53,30 @@ httpd::HttpServerOptions HttpOptionsFor(const ServerConfig& config) {
   return options;
 }
 
-// Opens what the handlers serve from, in `data_dir`. Today that is the
-// store; the broker replaces it here (Broker::Open with BrokerOptions made
-// from `config`: store options, instances, retention), followed by the
-// facade handlers built on it.
+broker::BrokerOptions BrokerOptionsFor(const ServerConfig& config,
+                                       const std::string& data_dir) {
+  broker::BrokerOptions options;
+  options.data_dir = data_dir;
+  options.store = StoreOptionsFor(config);
+  for (const InstanceConfig& i : config.instances) {
+    options.instances.push_back({i.id, i.name, i.broker_num});
+  }
+  options.topic_retention = config.retention;
+  options.retention_interval = config.retention_check_interval;
+  return options;
+}
+
+// Opens the broker (and with it the store) in `data_dir`.
 absl::Status OpenBackend(const ServerConfig& config,
                          const std::string& data_dir, ServerComponents& c) {
-  absl::StatusOr<std::unique_ptr<storage::Store>> store =
-      storage::Store::Open(data_dir, StoreOptionsFor(config));
-  if (!store.ok()) {
-    return absl::Status(store.status().code(),
+  absl::StatusOr<std::unique_ptr<broker::Broker>> broker =
+      broker::Broker::Open(BrokerOptionsFor(config, data_dir));
+  if (!broker.ok()) {
+    return absl::Status(broker.status().code(),
                         absl::StrCat("cannot open the store in ", data_dir,
-                                     ": ", store.status().message()));
+                                     ": ", broker.status().message()));
   }
-  c.store = *std::move(store);
+  c.broker = *std::move(broker);
   return absl::OkStatus();
 }
 
@@ -72,11 +85,24 @@ absl::Status OpenBackend(const ServerConfig& config,
 // parameter; DMS under /v2/. Anything else gets the 404 of the facade whose
 // prefix it matches, or a plain JSON 404 (the router's fallback).
 // `address` is the bound host:port (DMS advertises it).
-void RegisterRoutes(const ServerConfig& /*config*/,
-                    const std::string& /*address*/, ServerComponents& c) {
+void RegisterRoutes(const ServerConfig& config, const std::string& address,
+                    ServerComponents& c) {
   c.router.Add(httpd::HealthRoute(&c.health));
-  // facade::cmq::RegisterCmqRoutes(c.router, c.cmq.get());
-  // facade::dms::RegisterDmsRoutes(c.router, c.dms.get());
+
+  facade::cmq::CmqConfig cmq;
+  for (const Credential& k : config.cmq_credentials) {
+    cmq.secret_keys[k.id] = k.secret;
+  }
+  c.cmq =
+      std::make_unique<facade::cmq::CmqHandler>(c.broker.get(), std::move(cmq));
+  facade::cmq::RegisterCmqRoutes(c.router, c.cmq.get());
+
+  facade::dms::DmsConfig dms;
+  for (const Credential& k : config.dms_credentials) {
+    dms.credentials[k.id] = k.secret;
+  }
+  dms.advertised_address = address;
+  c.dms = facade::dms::RegisterDmsRoutes(c.router, *c.broker, dms);
 }
 
 }  // namespace
@@ -133,8 +159,8 @@ absl::Status Server::Shutdown() {
   RMQ_LOG(kInfo, "shutting down: draining HTTP for at most ",
           absl::FormatDuration(config_.drain_timeout));
   c.http->Shutdown(config_.drain_timeout);
-  absl::Status synced = c.store->SyncAll();
-  c.store.reset();
+  absl::Status synced = c.broker->Sync();
+  c.broker.reset();
   RMQ_LOG(kInfo, "store closed");
   return synced;
 }

@@ -1,0 +1,33 @@
+// Name rules of instances, topics, consumer groups and CMQ queues. The
+// broker checks them on every create; facades may call them to validate
+// early. Names are keys in the Store's key-value area, never paths.
+#pragma once
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace rewindmq::broker {
+
+// [A-Za-z0-9_-]{1,64}. InvalidArgument + kInvalidName.
+absl::Status ValidateInstanceId(absl::string_view id);
+
+// Topics and groups (dms-rocketmq.md section 4): 3-64 characters from
+// [A-Za-z0-9%|_-]. InvalidArgument + kInvalidName.
+absl::Status ValidateGroupName(absl::string_view name);
+
+// The group rule, and not a reserved name: anything starting with
+// "rmq_sys_", or exactly TBW102, SCHEDULE_TOPIC_XXXX, BenchmarkTest,
+// RMQ_SYS_TRANS_HALF_TOPIC, RMQ_SYS_TRACE_TOPIC, RMQ_SYS_TRANS_OP_HALF_TOPIC,
+// TRANS_CHECK_MAX_TIME_TOPIC, SELF_TEST_TOPIC, OFFSET_MOVED_EVENT
+// (InvalidArgument + kReservedName).
+absl::Status ValidateTopicName(absl::string_view name);
+
+// CMQ (cmq-v2.md section 6): ^[A-Za-z][A-Za-z0-9-]{0,63}$.
+// InvalidArgument + kInvalidName.
+absl::Status ValidateCmqQueueName(absl::string_view name);
+
+// True when `handle` has the shape every CMQ client accepts:
+// [A-Za-z0-9%#:_-]{1,256}.
+bool IsWellFormedReceiptHandle(absl::string_view handle);
+
+}  // namespace rewindmq::broker

@@ -1,0 +1,262 @@
+// Topics of the RocketMQ model: create, list, show, update, delete; produce;
+// query stored messages; per-queue status.
+//
+// A topic is a set of queues. Each queue lives on one named broker of the
+// instance (`broker-0`, `broker-1`, ...) and is identified by (broker name,
+// queue id); queue ids start at 0 on every broker. Each queue is one storage
+// QueueLog: an append-only record sequence with a sparse time index. Offsets
+// are 0-based ordinals that never change; min_offset is the first retained
+// offset, max_offset the next offset to be written.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "base/ids.h"
+
+namespace rewindmq::broker {
+
+class BrokerCore;
+
+// One queue of a topic.
+struct QueueRef {
+  std::string broker_name;  // "broker-0"
+  int queue_id = 0;
+  friend bool operator==(const QueueRef&, const QueueRef&) = default;
+};
+
+enum class TopicPermission { kAll, kPub, kSub };
+// "all", "pub", "sub".
+absl::string_view TopicPermissionName(TopicPermission p);
+// InvalidArgument for anything else.
+absl::StatusOr<TopicPermission> ParseTopicPermission(absl::string_view text);
+
+// Per-broker queue layout of a topic.
+struct TopicBrokerQueues {
+  std::string broker_name;
+  int read_queue_num = 0;
+  int write_queue_num = 0;
+  // Queues that exist on this broker: ids 0 .. queue_count-1. At least the
+  // larger of the two counts above; raising a count creates queues, lowering
+  // one never removes any.
+  int queue_count = 0;
+};
+
+struct TopicInfo {
+  std::string name;
+  TopicPermission permission = TopicPermission::kAll;
+  // "NORMAL", "FIFO", "DELAY" or "TRANSACTION"; stored and echoed only.
+  std::string message_type = "NORMAL";
+  std::string description;
+  absl::Time created_at;
+  // Retention of this topic; absent means BrokerOptions::topic_retention.
+  std::optional<absl::Duration> retention;
+  // Brokers hosting the topic, ordered by name.
+  std::vector<TopicBrokerQueues> brokers;
+  int total_read_queue_num() const;
+  int total_write_queue_num() const;
+};
+
+struct CreateTopicRequest {
+  std::string name;
+  // Brokers to place `queue_num` queues on; empty means every broker.
+  std::vector<std::string> brokers;
+  // Queues per listed broker; absent means BrokerOptions::default_queue_num.
+  std::optional<int> queue_num;
+  // Explicit per-broker layout (broker name, queue count); when non-empty
+  // it replaces `brokers` and `queue_num`.
+  std::vector<std::pair<std::string, int>> queues;
+  TopicPermission permission = TopicPermission::kAll;
+  std::string message_type = "NORMAL";
+  std::string description;
+  std::optional<absl::Duration> retention;
+};
+
+// Absent fields are left as they are.
+struct UpdateTopicRequest {
+  // Apply to every broker of the topic unless `queues` names the broker.
+  std::optional<int> read_queue_num;
+  std::optional<int> write_queue_num;
+  struct BrokerQueueNums {
+    std::string broker_name;
+    std::optional<int> read_queue_num;
+    std::optional<int> write_queue_num;
+  };
+  std::vector<BrokerQueueNums> queues;
+  std::optional<TopicPermission> permission;
+  std::optional<std::string> description;
+  std::optional<absl::Duration> retention;
+};
+
+// How Produce chooses the queue.
+struct QueueSelector {
+  enum class Kind {
+    kRoundRobin,  // next writable queue in (broker name, queue id) order,
+                  // one counter per topic
+    kKeyHash,     // writable queue chosen by a stable hash of `key`
+    kExplicit,    // exactly `queue` (must exist; may be beyond the write
+                  // count: an explicit choice is honoured)
+  };
+  Kind kind = Kind::kRoundRobin;
+  std::string key;  // kKeyHash
+  QueueRef queue;   // kExplicit
+  static QueueSelector RoundRobin() { return {}; }
+  static QueueSelector ByKey(std::string k) {
+    return {Kind::kKeyHash, std::move(k), {}};
+  }
+  static QueueSelector Exactly(QueueRef q) {
+    return {Kind::kExplicit, {}, std::move(q)};
+  }
+};
+
+struct ProduceRequest {
+  std::string topic;
+  std::string body;  // bytes, kept exactly; must not be empty
+  // RocketMQ KEYS (lookup keys) and TAGS.
+  std::vector<std::string> keys;
+  std::vector<std::string> tags;
+  // User properties, in order (stored as a map: a repeated name keeps the
+  // last value).
+  std::vector<std::pair<std::string, std::string>> properties;
+  // The producer's clock (RocketMQ born timestamp); kept as given.
+  std::optional<absl::Time> born_time;
+  QueueSelector selector;
+};
+
+struct ProduceResult {
+  // 32 upper-case hex characters, unique in the instance, never reused.
+  std::string msg_id;
+  QueueRef queue;
+  Offset offset;          // the queue's max_offset before the append
+  absl::Time store_time;  // assigned by storage; never decreasing per queue
+};
+
+// A stored message as queries and fetches return it.
+struct Message {
+  std::string msg_id;
+  std::string topic;
+  QueueRef queue;
+  Offset offset;
+  absl::Time store_time;
+  std::optional<absl::Time> born_time;
+  std::vector<std::string> keys;
+  std::vector<std::string> tags;
+  std::vector<std::pair<std::string, std::string>> properties;  // by name
+  std::string body;
+  // Bytes the stored record takes (body plus keys, tags and properties).
+  int64_t stored_bytes = 0;
+};
+
+struct MessageQuery {
+  std::string topic;
+  // Restrict to queue id `queue_id` on every broker.
+  std::optional<int> queue_id;
+  // When set, only messages whose keys include `key` exactly.
+  std::optional<std::string> key;
+  // Inclusive store-time bounds.
+  absl::Time start_time = absl::InfinitePast();
+  absl::Time end_time = absl::InfiniteFuture();
+  // Page over the matches ordered by (store time, broker, queue id, offset).
+  int64_t skip = 0;
+  int64_t limit = 10;
+};
+
+struct MessageQueryResult {
+  std::vector<Message> messages;  // the page
+  int64_t total = 0;              // matches before paging
+  // True when BrokerOptions::max_query_scan_records stopped the scan; then
+  // `total` counts only what was examined.
+  bool truncated = false;
+};
+
+struct QueueStatus {
+  QueueRef queue;
+  Offset min_offset;
+  Offset max_offset;
+  // Store time of the record at max_offset-1; absent when none is retained.
+  std::optional<absl::Time> last_store_time;
+};
+
+struct TopicStatus {
+  std::string topic;
+  // Every existing queue, by broker name then queue id.
+  std::vector<QueueStatus> queues;
+};
+
+// Thread-safe. Owned by the Broker (Broker::topics()); valid while it lives.
+// Every call names the instance first; kInstanceNotFound when it does not
+// exist. Unknown topics give NotFound + kTopicNotFound.
+class Topics {
+ public:
+  Topics(const Topics&) = delete;
+  Topics& operator=(const Topics&) = delete;
+
+  // Creates the topic and its queues.
+  // InvalidArgument: kInvalidName (3-64 of [A-Za-z0-9%|_-]), kReservedName,
+  //   kBrokerNotFound, kInvalidQueueNum (1..max_queue_num).
+  // AlreadyExists: kTopicExists. ResourceExhausted: kTopicLimit.
+  absl::StatusOr<TopicInfo> CreateTopic(absl::string_view instance,
+                                        const CreateTopicRequest& req);
+
+  // Every topic of the instance in creation order.
+  absl::StatusOr<std::vector<TopicInfo>> ListTopics(
+      absl::string_view instance) const;
+
+  absl::StatusOr<TopicInfo> GetTopic(absl::string_view instance,
+                                     absl::string_view topic) const;
+
+  // Applies `req` atomically. Raising a count creates empty queues with the
+  // next ids; lowering one keeps every queue and its data (a lower write
+  // count stops round-robin and key-hash sends to the higher ids).
+  // InvalidArgument: kInvalidQueueNum, kBrokerNotFound (a broker the topic
+  // is not on).
+  absl::StatusOr<TopicInfo> UpdateTopic(absl::string_view instance,
+                                        absl::string_view topic,
+                                        const UpdateTopicRequest& req);
+
+  // Removes the topic, its queues' data and index (Store::DeleteQueue), and
+  // every consumer group's offsets and reset epoch for it.
+  absl::Status DeleteTopic(absl::string_view instance, absl::string_view topic);
+
+  // Appends one message to the queue `req.selector` picks.
+  // InvalidArgument: kMessageEmpty, kMessageTooLarge (body above
+  //   max_topic_body_bytes, or properties, keys and tags above
+  //   max_topic_property_bytes).
+  // FailedPrecondition: kTopicNotWritable (permission "sub").
+  // NotFound: kTopicQueueNotFound for an explicit queue that does not exist.
+  // Unavailable / ResourceExhausted: storage could not write; nothing stored.
+  absl::StatusOr<ProduceResult> Produce(absl::string_view instance,
+                                        const ProduceRequest& req);
+
+  // The message with id `msg_id` in `topic`; NotFound + kMessageNotFound
+  // when the id is malformed, names another topic, or was removed by
+  // retention.
+  absl::StatusOr<Message> GetMessage(absl::string_view instance,
+                                     absl::string_view topic,
+                                     absl::string_view msg_id) const;
+
+  // Messages of `q.topic` by store-time range and optional key. Each queue
+  // is entered with one time-index lookup (FirstOffsetAtOrAfter) and read
+  // forward until a record is past `end_time`.
+  // InvalidArgument: kInvalidTimeRange (start before the epoch). A start
+  // after the end yields an empty result.
+  absl::StatusOr<MessageQueryResult> QueryMessages(absl::string_view instance,
+                                                   const MessageQuery& q) const;
+
+  absl::StatusOr<TopicStatus> GetTopicStatus(absl::string_view instance,
+                                             absl::string_view topic) const;
+
+ private:
+  friend class BrokerCore;
+  explicit Topics(BrokerCore* core) : core_(core) {}
+  BrokerCore* const core_;
+};
+
+}  // namespace rewindmq::broker
