@@ -45,6 +45,26 @@ bool PeekAt(const SegmentFile& file, int64_t limit, int64_t pos,
   return pos + h->frame_bytes() <= limit;
 }
 
+// Decodes the index entry under `it`.
+absl::StatusOr<IndexPoint> EntryAt(const rocksdb::Iterator& it, QueueId q) {
+  QueueId key_queue;
+  IndexPoint p{};
+  proto::IndexEntry e;
+  if (!keys::DecodeIndexKey(absl::string_view(it.key().data(), it.key().size()),
+                            &key_queue, &p.ts_us, &p.offset) ||
+      !e.ParseFromArray(it.value().data(),
+                        static_cast<int>(it.value().size()))) {
+    return absl::DataLossError(
+        absl::StrCat("damaged index entry of queue ", q.value));
+  }
+  if (key_queue != q) {
+    return absl::InternalError(absl::StrCat(
+        "index entry of queue ", key_queue.value, " read as ", q.value));
+  }
+  p.position = e.position();
+  return p;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -416,26 +436,7 @@ absl::Status QueueLogImpl::Recover(bool create) {
   std::vector<IndexPoint> active_points;
   const Segment& active = segs.back();
   if (make_points && !active.empty()) {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db->NewIterator(rocksdb::ReadOptions(), store_->index_cf()));
-    const std::string end = keys::IndexKeyEnd(id_);
-    for (it->Seek(keys::IndexKey(id_, active.first_ts, active.base));
-         it->Valid() && it->key().compare(end) < 0; it->Next()) {
-      QueueId q;
-      int64_t ts, off;
-      proto::IndexEntry e;
-      if (!keys::DecodeIndexKey(
-              absl::string_view(it->key().data(), it->key().size()), &q, &ts,
-              &off) ||
-          !e.ParseFromArray(it->value().data(),
-                            static_cast<int>(it->value().size()))) {
-        return absl::DataLossError("damaged index entry");
-      }
-      if (off >= active.base && off < active.end) {
-        active_points.push_back({ts, off, e.position()});
-      }
-    }
-    RMQ_RETURN_IF_ERROR(FromRocksDb(it->status(), "loading the index"));
+    RMQ_ASSIGN_OR_RETURN(active_points, LoadPoints(active));
   }
 
   // The active segment's in-memory entries between the persisted ones, from
@@ -739,6 +740,22 @@ int QueueLogImpl::FindSegmentByOffset(int64_t offset) const {
   return static_cast<int>(it - segments_.begin()) - 1;
 }
 
+absl::StatusOr<std::vector<IndexPoint>> QueueLogImpl::LoadPoints(
+    const Segment& seg) const {
+  std::vector<IndexPoint> points;
+  std::unique_ptr<rocksdb::Iterator> it(
+      store_->db()->NewIterator(rocksdb::ReadOptions(), store_->index_cf()));
+  const std::string end = keys::IndexKeyEnd(id_);
+  for (it->Seek(keys::IndexKey(id_, seg.first_ts, seg.base));
+       it->Valid() && it->key().compare(end) < 0; it->Next()) {
+    RMQ_ASSIGN_OR_RETURN(IndexPoint p, EntryAt(*it, id_));
+    if (p.offset >= seg.end) break;
+    if (p.offset >= seg.base) points.push_back(p);
+  }
+  RMQ_RETURN_IF_ERROR(FromRocksDb(it->status(), "loading index entries"));
+  return points;
+}
+
 absl::StatusOr<std::shared_ptr<const std::vector<IndexPoint>>>
 QueueLogImpl::PointsOf(const Segment& seg, bool active) const {
   if (active) return nullptr;  // callers use active_points_ directly
@@ -753,26 +770,7 @@ QueueLogImpl::PointsOf(const Segment& seg, bool active) const {
   }
   auto points = std::make_shared<std::vector<IndexPoint>>();
   if (options_.time_index && !seg.empty()) {
-    std::unique_ptr<rocksdb::Iterator> it(
-        store_->db()->NewIterator(rocksdb::ReadOptions(), store_->index_cf()));
-    const std::string end = keys::IndexKeyEnd(id_);
-    for (it->Seek(keys::IndexKey(id_, seg.first_ts, seg.base));
-         it->Valid() && it->key().compare(end) < 0; it->Next()) {
-      QueueId q;
-      int64_t ts, off;
-      proto::IndexEntry e;
-      if (!keys::DecodeIndexKey(
-              absl::string_view(it->key().data(), it->key().size()), &q, &ts,
-              &off) ||
-          !e.ParseFromArray(it->value().data(),
-                            static_cast<int>(it->value().size()))) {
-        return absl::DataLossError(
-            absl::StrCat("damaged index entry of queue ", id_.value));
-      }
-      if (off >= seg.end) break;
-      if (off >= seg.base) points->push_back({ts, off, e.position()});
-    }
-    RMQ_RETURN_IF_ERROR(FromRocksDb(it->status(), "loading index entries"));
+    RMQ_ASSIGN_OR_RETURN(*points, LoadPoints(seg));
   }
   std::shared_ptr<const std::vector<IndexPoint>> result = std::move(points);
   if (options_.index_cache_segments > 0) {
@@ -844,19 +842,18 @@ absl::StatusOr<int64_t> QueueLogImpl::TimeScanStart(const Segment& seg,
     RMQ_RETURN_IF_ERROR(FromRocksDb(it->status(), "seeking the index"));
     return 0;
   }
+  // Keys of other queues sort elsewhere, but the seek may land on one.
   QueueId q;
   int64_t ts, off;
-  proto::IndexEntry e;
   if (!keys::DecodeIndexKey(
           absl::string_view(it->key().data(), it->key().size()), &q, &ts,
           &off) ||
-      !e.ParseFromArray(it->value().data(),
-                        static_cast<int>(it->value().size()))) {
-    return absl::DataLossError(
-        absl::StrCat("damaged index entry of queue ", id_.value));
+      q != id_) {
+    return 0;
   }
-  if (q != id_ || off < seg.base || off >= seg.end) return 0;
-  return e.position();
+  RMQ_ASSIGN_OR_RETURN(IndexPoint p, EntryAt(*it, id_));
+  if (p.offset < seg.base || p.offset >= seg.end) return 0;
+  return p.position;
 }
 
 absl::StatusOr<TimeLookup> QueueLogImpl::FirstOffsetAtOrAfter(

@@ -152,6 +152,8 @@ class QueueLogImpl {
   absl::Status SyncUpTo(int64_t written_total);
 
   int FindSegmentByOffset(int64_t offset) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The persisted index entries of `seg`, read from RocksDB.
+  absl::StatusOr<std::vector<IndexPoint>> LoadPoints(const Segment& seg) const;
   // The index entries of a segment: the active segment's from memory,
   // others from the cache, loading them from RocksDB on a miss.
   absl::StatusOr<std::shared_ptr<const std::vector<IndexPoint>>> PointsOf(

@@ -14,6 +14,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/text.h"
 
 namespace rewindmq::facade::cmq {
 
@@ -55,8 +56,6 @@ absl::StatusOr<std::vector<std::string>> ArrayParam(const Params& p,
                                                     absl::string_view name,
                                                     size_t max_size);
 
-// True if `s` is well-formed UTF-8 (no overlong forms, no surrogates, nothing
-// above U+10FFFF).
-bool IsValidUtf8(absl::string_view s);
+using ::rewindmq::IsValidUtf8;
 
 }  // namespace rewindmq::facade::cmq

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/text.h"
 
 namespace rewindmq::facade::dms {
 
@@ -130,7 +131,6 @@ bool IsValidProjectId(absl::string_view project_id);
 std::optional<std::string> PercentDecode(absl::string_view s,
                                          bool require_utf8);
 
-// True if `s` is well-formed UTF-8.
-bool IsValidUtf8(absl::string_view s);
+using ::rewindmq::IsValidUtf8;
 
 }  // namespace rewindmq::facade::dms
