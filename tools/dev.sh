@@ -42,6 +42,29 @@ install_deps() {
     as_root apt-get update
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
   fi
+  # node and npm run the DMS SDK end-to-end tests (tests/dms_sdk).
+  local node_packages=()
+  if ! command -v node >/dev/null; then
+    node_packages=(nodejs npm)
+  elif ! command -v npm >/dev/null; then
+    node_packages=(npm)
+  fi
+  if [ ${#node_packages[@]} -gt 0 ]; then
+    echo "== installing: ${node_packages[*]}"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${node_packages[@]}"
+  fi
+}
+
+# The npm packages of tests/dms_sdk (package-lock.json), when node_modules is
+# missing or older than the lock file.
+install_node_modules() {
+  local dir=$ROOT/tests/dms_sdk
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    echo "== npm ci in tests/dms_sdk"
+    (cd "$dir" && npm ci --no-audit --no-fund)
+    touch "$dir/node_modules"
+  fi
 }
 
 # configure_and_build DIR [cmake args...]
@@ -56,6 +79,7 @@ configure_and_build() {
 
 run_tests() {
   local dir=$1
+  install_node_modules
   ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 1200
 }
 
