@@ -4,6 +4,7 @@
 
 #include "base/status_macros.h"
 #include "broker/core.h"
+#include "broker/errors.h"
 
 namespace rewindmq::broker {
 
@@ -27,6 +28,13 @@ std::vector<InstanceInfo> Broker::ListInstances() const {
 absl::StatusOr<InstanceInfo> Broker::GetInstance(absl::string_view id) const {
   RMQ_ASSIGN_OR_RETURN(BrokerCore::Instance * inst, core_->FindInstance(id));
   return inst->info;
+}
+
+void Broker::StopWaiting() {
+  core_->waits_stopped_.store(true);
+  core_->CompleteAllWaiters(Error(absl::StatusCode::kDeadlineExceeded,
+                                  Reason::kNoMessage,
+                                  "the broker is shutting down"));
 }
 
 const std::string& Broker::default_instance() const {

@@ -109,6 +109,12 @@ class Broker {
   // Makes everything written so far durable.
   absl::Status Sync();
 
+  // For a graceful shutdown: ends every pending long poll now as if its wait
+  // had run out (DeadlineExceeded + kNoMessage), and from now on receives
+  // answer at once instead of waiting. Clients get a well-formed empty
+  // answer instead of a dropped connection.
+  void StopWaiting();
+
   const BrokerOptions& options() const;
 
  private:

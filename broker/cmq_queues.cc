@@ -542,6 +542,11 @@ absl::StatusOr<RetentionReport> BrokerCore::ApplyCmqRetention() {
 }
 
 void BrokerCore::CancelAllWaiters() {
+  CompleteAllWaiters(Error(absl::StatusCode::kCancelled, Reason::kWaitCancelled,
+                           "broker is closing"));
+}
+
+void BrokerCore::CompleteAllWaiters(const absl::Status& status) {
   std::vector<Completion> done;
   for (auto& inst : instances_) {
     absl::ReaderMutexLock l(&inst->cmq_mu);
@@ -550,9 +555,7 @@ void BrokerCore::CancelAllWaiters() {
       for (auto& [id, w] : q->waiters) {
         timers_.Cancel(w.deadline_timer);
         ForgetWaitId(id);
-        done.push_back({std::move(w.done),
-                        Error(absl::StatusCode::kCancelled,
-                              Reason::kWaitCancelled, "broker is closing")});
+        done.push_back({std::move(w.done), status});
       }
       q->waiters.clear();
     }
@@ -959,7 +962,9 @@ CmqWaitId CmqQueues::ReceiveAsync(absl::string_view instance,
         s.ok() ? DeliverLocked(c, q, now, max_messages)
                : absl::StatusOr<std::vector<CmqReceivedMessage>>(s);
     const absl::Duration w =
-        wait.value_or(absl::Seconds(q->attrs.polling_wait_seconds));
+        c.waits_stopped_.load()
+            ? absl::ZeroDuration()
+            : wait.value_or(absl::Seconds(q->attrs.polling_wait_seconds));
     if (!msgs.ok() || !msgs->empty()) {
       completions.push_back({std::move(done), std::move(msgs)});
     } else if (w <= absl::ZeroDuration()) {

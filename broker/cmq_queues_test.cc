@@ -616,6 +616,22 @@ TEST_F(CmqQueuesTest, CancelEndsAWaitOnce) {
   EXPECT_EQ(Receive().body, "x");
 }
 
+TEST_F(CmqQueuesTest, StopWaitingEndsPendingPollsEmptyAndLaterOnesAtOnce) {
+  PollResult pending, later;
+  cmq().ReceiveAsync(inst_, "q", 1, absl::Seconds(10), pending.Callback());
+  ASSERT_FALSE(pending.done());
+  broker_->StopWaiting();
+  ASSERT_TRUE(pending.done());
+  EXPECT_EQ(ReasonOf(pending.result.status()), Reason::kNoMessage);
+  cmq().ReceiveAsync(inst_, "q", 1, absl::Seconds(10), later.Callback());
+  ASSERT_TRUE(later.done());
+  EXPECT_EQ(ReasonOf(later.result.status()), Reason::kNoMessage);
+  // Messages are still delivered.
+  Send("x");
+  EXPECT_EQ(Receive().body, "x");
+  EXPECT_EQ(pending.calls, 1);
+}
+
 TEST_F(CmqQueuesTest, BadLongPollsCompleteAtOnce) {
   PollResult unknown, too_long;
   EXPECT_EQ(cmq().ReceiveAsync(inst_, "ghost", 1, absl::Seconds(1),

@@ -203,6 +203,8 @@ class BrokerCore {
   absl::Status LoadCmqQueues(Instance* inst);
   absl::StatusOr<uint64_t> AllocateMsgIds(Instance* inst, int n);
   absl::StatusOr<RetentionReport> ApplyCmqRetention();
+  // Completes every pending long poll with `status`.
+  void CompleteAllWaiters(const absl::Status& status);
   void CancelAllWaiters();
   CmqWaitId NewWaitId(CmqQueue* q);
   void ForgetWaitId(CmqWaitId id);
@@ -210,6 +212,8 @@ class BrokerCore {
 
   const BrokerOptions options_;
   Clock* const clock_;
+  // Set by Broker::StopWaiting(): receives no longer park.
+  std::atomic<bool> waits_stopped_{false};
   std::unique_ptr<storage::Store> store_;
   internal::TimerQueue timers_;
   Topics topics_;

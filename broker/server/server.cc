@@ -156,6 +156,8 @@ absl::Status Server::Shutdown() {
   if (c.shut_down) return absl::OkStatus();
   c.shut_down = true;
   c.health.set_state(httpd::HealthHandler::State::kStopping);
+  // Long polls would otherwise hold the drain for their whole wait.
+  c.broker->StopWaiting();
   RMQ_LOG(kInfo, "shutting down: draining HTTP for at most ",
           absl::FormatDuration(config_.drain_timeout));
   c.http->Shutdown(config_.drain_timeout);
