@@ -48,9 +48,9 @@ struct StoreOptions {
   // QueueLog::Import() refuses store times later than now plus this.
   absl::Duration max_import_skew = absl::Seconds(60);
   // How many sealed segments per queue keep their index entries in memory
-  // (least recently used first out), loaded by the first lookup or read
-  // that needs them. The active segment always does. 0: lookups in sealed
-  // segments make one RocksDB seek each instead.
+  // (least recently used first out): segments just sealed, and those a read
+  // by offset needed. The active segment always does. A time lookup in a
+  // sealed segment that is not in memory makes one RocksDB seek.
   int index_cache_segments = 16;
 };
 

@@ -828,11 +828,6 @@ absl::StatusOr<int64_t> QueueLogImpl::TimeScanStart(const Segment& seg,
     return it == pts.begin() ? 0 : std::prev(it)->position;
   };
   if (active) return last_before(active_points_);
-  if (options_.index_cache_segments > 0) {
-    // A segment used now is kept in memory for the lookups that follow.
-    RMQ_ASSIGN_OR_RETURN(auto pts, PointsOf(seg, false));
-    return last_before(*pts);
-  }
   // Not in memory: one seek for the last entry stored before ts_us.
   std::unique_ptr<rocksdb::Iterator> it(
       store_->db()->NewIterator(rocksdb::ReadOptions(), store_->index_cf()));
