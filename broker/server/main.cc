@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
   const sigset_t signals = ShutdownSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (ulimit -f) then fails the write with EFBIG, which
+  // storage reports as ResourceExhausted, instead of killing the process.
+  signal(SIGXFSZ, SIG_IGN);
 
   absl::StatusOr<std::unique_ptr<Server>> server =
       Server::Start(command_line->config);
