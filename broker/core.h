@@ -273,4 +273,10 @@ std::string CmqAllEnd(QueueId q);
 std::string PrefixEnd(absl::string_view prefix);
 }  // namespace keys
 
+namespace internal {
+// The Message view of a record stored in queue `q` of `topic`.
+Message MessageOf(const proto::Record& r, absl::string_view topic,
+                  const BrokerCore::TopicQueue& q);
+}  // namespace internal
+
 }  // namespace rewindmq::broker

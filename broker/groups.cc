@@ -449,23 +449,7 @@ absl::StatusOr<FetchResult> ConsumerGroups::Fetch(absl::string_view instance,
   result.from = Offset{from};
   result.next_offset = Offset{from + static_cast<int64_t>(records.size())};
   for (const proto::Record& r : records) {
-    Message m;
-    m.msg_id = absl::StrCat(internal::Hex16(q->log->id().value),
-                            internal::Hex16(static_cast<uint64_t>(r.offset())));
-    m.topic = view.name;
-    m.queue = q->ref;
-    m.offset = Offset{r.offset()};
-    m.store_time = absl::FromUnixMicros(r.store_time_us());
-    if (r.producer_time_us() != 0) {
-      m.born_time = absl::FromUnixMicros(r.producer_time_us());
-    }
-    m.keys.assign(r.keys().begin(), r.keys().end());
-    m.tags.assign(r.tags().begin(), r.tags().end());
-    for (const auto& [k, v] : r.properties()) m.properties.emplace_back(k, v);
-    std::sort(m.properties.begin(), m.properties.end());
-    m.body = r.body();
-    m.stored_bytes = static_cast<int64_t>(r.ByteSizeLong());
-    result.messages.push_back(std::move(m));
+    result.messages.push_back(internal::MessageOf(r, view.name, *q));
   }
   return result;
 }

@@ -110,26 +110,6 @@ absl::StatusOr<int> BrokerIndex(const BrokerCore::Instance& inst,
       absl::StrCat("instance ", inst.info.id, " has no broker ", name));
 }
 
-Message MessageOf(const proto::Record& r, absl::string_view topic,
-                  const BrokerCore::TopicQueue& q) {
-  Message m;
-  m.msg_id = MsgIdOf(q.log->id(), Offset{r.offset()});
-  m.topic = std::string(topic);
-  m.queue = q.ref;
-  m.offset = Offset{r.offset()};
-  m.store_time = absl::FromUnixMicros(r.store_time_us());
-  if (r.producer_time_us() != 0) {
-    m.born_time = absl::FromUnixMicros(r.producer_time_us());
-  }
-  m.keys.assign(r.keys().begin(), r.keys().end());
-  m.tags.assign(r.tags().begin(), r.tags().end());
-  for (const auto& [k, v] : r.properties()) m.properties.emplace_back(k, v);
-  std::sort(m.properties.begin(), m.properties.end());
-  m.body = r.body();
-  m.stored_bytes = static_cast<int64_t>(r.ByteSizeLong());
-  return m;
-}
-
 // Reads `log` forward from `from`, a chunk at a time, for QueryMessages.
 class QueueCursor {
  public:
@@ -168,6 +148,30 @@ class QueueCursor {
 };
 
 }  // namespace
+
+namespace internal {
+
+Message MessageOf(const proto::Record& r, absl::string_view topic,
+                  const BrokerCore::TopicQueue& q) {
+  Message m;
+  m.msg_id = MsgIdOf(q.log->id(), Offset{r.offset()});
+  m.topic = std::string(topic);
+  m.queue = q.ref;
+  m.offset = Offset{r.offset()};
+  m.store_time = absl::FromUnixMicros(r.store_time_us());
+  if (r.producer_time_us() != 0) {
+    m.born_time = absl::FromUnixMicros(r.producer_time_us());
+  }
+  m.keys.assign(r.keys().begin(), r.keys().end());
+  m.tags.assign(r.tags().begin(), r.tags().end());
+  for (const auto& [k, v] : r.properties()) m.properties.emplace_back(k, v);
+  std::sort(m.properties.begin(), m.properties.end());
+  m.body = r.body();
+  m.stored_bytes = static_cast<int64_t>(r.ByteSizeLong());
+  return m;
+}
+
+}  // namespace internal
 
 absl::string_view TopicPermissionName(TopicPermission p) {
   switch (p) {
@@ -667,7 +671,7 @@ absl::StatusOr<Message> Topics::GetMessage(absl::string_view instance,
       return not_found();
     }
     if (!r.ok()) return r.status();
-    return MessageOf(r->front(), view.name, q);
+    return internal::MessageOf(r->front(), view.name, q);
   }
   return not_found();
 }
@@ -736,7 +740,8 @@ absl::StatusOr<MessageQueryResult> Topics::QueryMessages(
     if (match) {
       if (result.total >= q.skip &&
           static_cast<int64_t>(result.messages.size()) < q.limit) {
-        result.messages.push_back(MessageOf(*r, view.name, cursors[i].queue()));
+        result.messages.push_back(
+            internal::MessageOf(*r, view.name, cursors[i].queue()));
       }
       ++result.total;
     }
