@@ -20,6 +20,7 @@
 #include "broker/http/test_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/startup_line.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -142,21 +143,6 @@ class Process {
   std::string stderr_;
 };
 
-// The port in "rewindmq listening on 127.0.0.1:PORT, data in DIR".
-std::optional<uint16_t> PortOf(const std::string& line) {
-  const std::string prefix = "rewindmq listening on 127.0.0.1:";
-  if (line.rfind(prefix, 0) != 0) return std::nullopt;
-  const size_t comma = line.find(',', prefix.size());
-  int port;
-  if (comma == std::string::npos ||
-      !absl::SimpleAtoi(line.substr(prefix.size(), comma - prefix.size()),
-                        &port) ||
-      port <= 0 || port > 65535) {
-    return std::nullopt;
-  }
-  return static_cast<uint16_t>(port);
-}
-
 TEST(RewindmqBinaryTest, ServesHealthzAndExitsCleanlyOnSigterm) {
   rmqtest::ScopedTempDir dir;
   Process p;
@@ -166,7 +152,7 @@ TEST(RewindmqBinaryTest, ServesHealthzAndExitsCleanlyOnSigterm) {
   ASSERT_TRUE(line.has_value()) << "no startup line; stderr:\n"
                                 << p.stderr_text();
   EXPECT_THAT(*line, HasSubstr(absl::StrCat("data in ", dir.Sub("data"))));
-  const std::optional<uint16_t> port = PortOf(*line);
+  const std::optional<uint16_t> port = rmqtest::PortOf(*line);
   ASSERT_TRUE(port.has_value()) << *line;
 
   ASSERT_OK_AND_ASSIGN(HttpResult health, Fetch(*port, "GET", "/healthz"));

@@ -44,6 +44,7 @@
 #include "broker/http/test_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/startup_line.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -71,21 +72,6 @@ constexpr char kSecretKey[] = "rewindmq-demo-secret-key";
 
 // ---------------------------------------------------------------------------
 // The server process.
-
-// The port in "rewindmq listening on 127.0.0.1:PORT, data in DIR".
-std::optional<uint16_t> PortOf(const std::string& line) {
-  const std::string prefix = "rewindmq listening on 127.0.0.1:";
-  if (line.rfind(prefix, 0) != 0) return std::nullopt;
-  const size_t comma = line.find(',', prefix.size());
-  int port;
-  if (comma == std::string::npos ||
-      !absl::SimpleAtoi(line.substr(prefix.size(), comma - prefix.size()),
-                        &port) ||
-      port <= 0 || port > 65535) {
-    return std::nullopt;
-  }
-  return static_cast<uint16_t>(port);
-}
 
 // The rewindmq binary running as a child process. Its stdout (the startup
 // line) is read through a pipe; its stderr (the request log, which would
@@ -140,7 +126,7 @@ class ServerProcess {
     if (!line.has_value()) {
       return absl::DeadlineExceededError("no startup line; log:\n" + Log());
     }
-    const std::optional<uint16_t> port = PortOf(*line);
+    const std::optional<uint16_t> port = rmqtest::PortOf(*line);
     if (!port.has_value()) {
       return absl::InternalError("unexpected startup line: " + *line);
     }

@@ -205,12 +205,24 @@ class Call {
   }
 
   absl::StatusOr<Reply> BatchDeleteTopics() {
+    // Names that do not exist are ignored (spec §4.2).
+    return BatchDelete("topics", broker::Reason::kTopicNotFound,
+                       [this](const std::string& name) {
+                         return broker_.topics().DeleteTopic(inst(), name);
+                       });
+  }
+
+  // Deletes every name listed under `field` in the body, ignoring names that
+  // are invalid or answer `not_found`.
+  template <typename DeleteFn>
+  absl::StatusOr<Reply> BatchDelete(absl::string_view field,
+                                    broker::Reason not_found,
+                                    DeleteFn delete_one) {
     RMQ_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                         ParseBatchDelete(body_, "topics"));
+                         ParseBatchDelete(body_, field));
     for (const std::string& name : names) {
-      absl::Status s = broker_.topics().DeleteTopic(inst(), name);
-      // Names that do not exist are ignored (spec §4.2).
-      if (!s.ok() && broker::ReasonOf(s) != broker::Reason::kTopicNotFound &&
+      absl::Status s = delete_one(name);
+      if (!s.ok() && broker::ReasonOf(s) != not_found &&
           broker::ReasonOf(s) != broker::Reason::kInvalidName) {
         return s;
       }
@@ -326,17 +338,11 @@ class Call {
   }
 
   absl::StatusOr<Reply> BatchDeleteGroups() {
-    RMQ_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                         ParseBatchDelete(body_, "groups"));
-    for (const std::string& name : names) {
-      absl::Status s = broker_.groups().DeleteGroup(inst(), name);
-      // Names that do not exist are ignored (spec §5.2).
-      if (!s.ok() && broker::ReasonOf(s) != broker::Reason::kGroupNotFound &&
-          broker::ReasonOf(s) != broker::Reason::kInvalidName) {
-        return s;
-      }
-    }
-    return Ok(RenderJob(httpd::NewRequestId()));
+    // Names that do not exist are ignored (spec §5.2).
+    return BatchDelete("groups", broker::Reason::kGroupNotFound,
+                       [this](const std::string& name) {
+                         return broker_.groups().DeleteGroup(inst(), name);
+                       });
   }
 
   absl::StatusOr<Reply> BatchUpdateGroups() {
