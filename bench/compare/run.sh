@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of time-based rewind: rewindmq vs Redis Streams vs
+# NATS JetStream, all on 127.0.0.1 (see bench/compare/README.md).
+#
+#   bench/compare/run.sh [--sizes 1e5,1e6] [--out DIR] [--binary PATH]
+#                        [--concurrency 16] [--rewinds 2000] [--produce 20000]
+#                        [--verify 200] [--load-concurrency 64] [--seed 42]
+#
+# Installs what is missing (Debian's redis-server, nats-server and
+# gnuplot-nox, node and npm; as root or through sudo), runs `npm ci` here,
+# builds the release rewindmq unless --binary (or $REWINDMQ_BINARY) names
+# one, then runs compare.js, which starts the three servers per queue size,
+# measures, stops them, and writes results.json, results.txt and chart.png
+# into --out (default bench/compare/results). Servers still running when
+# this script ends (error, Ctrl-C) are stopped by PID.
+#
+# Environment: BUILD_ROOT (default ./build; the binary is built in
+# $BUILD_ROOT/release), REWINDMQ_BINARY, JOBS (default nproc).
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+HERE=$ROOT/bench/compare
+STOP_TIMEOUT_S=30
+started=$(date +%s)
+
+args=()
+BINARY=${REWINDMQ_BINARY:-}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary)
+      [ $# -ge 2 ] || { echo "--binary needs a value" >&2; exit 2; }
+      BINARY=$2
+      shift 2
+      ;;
+    -h | --help)
+      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      args+=("$1")
+      shift
+      ;;
+  esac
+done
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for p in redis-server nats-server gnuplot-nox; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing: ${missing[*]}"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -d "$HERE/node_modules" ] || [ "$HERE/package-lock.json" -nt "$HERE/node_modules" ]; then
+  echo "== npm ci in bench/compare"
+  (cd "$HERE" && npm ci --no-audit --no-fund)
+  touch "$HERE/node_modules"
+fi
+
+if [ -z "$BINARY" ]; then
+  build=${BUILD_ROOT:-$ROOT/build}/release
+  launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  echo "== building rewindmq (Release) in $build"
+  cmake -S "$ROOT" -B "$build" -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" --target rewindmq -j "${JOBS:-$(nproc)}"
+  BINARY=$build/broker/server/rewindmq
+fi
+[ -x "$BINARY" ] || { echo "not an executable: $BINARY" >&2; exit 1; }
+
+# compare.js appends "PID NAME" for every server it starts and "dir PATH"
+# for every data folder; servers still alive when this script exits are
+# stopped here, and folders still present are named.
+PIDFILE=$(mktemp "${TMPDIR:-/tmp}/rewindmq-compare-pids.XXXXXX")
+export COMPARE_PIDFILE=$PIDFILE
+
+cleanup() {
+  local rc=$?
+  local pid name
+  local dirs=()
+  while read -r pid name; do
+    [ -n "$pid" ] || continue
+    if [ "$pid" = dir ]; then
+      [ -d "$name" ] && dirs+=("$name")
+      continue
+    fi
+    # Only a process that is still the server we started (PIDs get reused).
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "${name:0:15}" ] || continue
+    echo "stopping leftover $name (pid $pid)" >&2
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq $((STOP_TIMEOUT_S * 10))); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  done <"$PIDFILE"
+  rm -f "$PIDFILE"
+  for d in "${dirs[@]}"; do
+    echo "server data and logs left in $d (remove it when done)" >&2
+  done
+  echo "== total wall time (install, build, benchmark): $(($(date +%s) - started)) s" >&2
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+node "$HERE/compare.js" --binary "$BINARY" "${args[@]}"
