@@ -362,6 +362,12 @@ class Session : public std::enable_shared_from_this<Session> {
     pending_head_route_ = match.route;
     if (match.route != nullptr) pending_ctx_.route = match.route->name;
 
+    // RFC 9112 §6.3: a Transfer-Encoding that does not end in chunked leaves
+    // the body length unknown. Beast would read such a request as bodiless
+    // and its body as the next request (request smuggling): refuse it.
+    if (head.count(http::field::transfer_encoding) > 0 && !parser_->chunked()) {
+      return QueueError(nullptr, TransportError::kBadRequest, Request());
+    }
     const boost::optional<uint64_t> length = parser_->content_length();
     if (length.has_value() && *length > match.body_limit) {
       return QueueError(match.route, TransportError::kPayloadTooLarge,

@@ -18,6 +18,8 @@
 //     (431 otherwise). The body limit comes from the route (see router.h); a
 //     larger body gets the route's "payload too large" answer, and the
 //     connection is closed after it.
+//   - A request whose Transfer-Encoding does not end in chunked gets 400
+//     and the connection is closed (its length cannot be known).
 //   - `Expect: 100-continue` is answered with 100 Continue when the body is
 //     within limits and nothing else is being written.
 //   - An idle connection is closed after `idle_timeout`; a request body

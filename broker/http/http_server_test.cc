@@ -473,6 +473,21 @@ TEST_F(HttpServerTest, GarbageGets400AndClose) {
   EXPECT_OK(client->WaitForClose());
 }
 
+TEST_F(HttpServerTest, TransferEncodingNotEndingInChunkedGets400AndClose) {
+  Start();
+  std::unique_ptr<TestHttpClient> client = Connect();
+  ASSERT_NE(client, nullptr);
+  // The body is a whole request: it must never be read as the next one.
+  ASSERT_OK(client->SendRaw(
+      "POST /t/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n"
+      "GET /t/order?i=7 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_OK_AND_ASSIGN(HttpResult res, client->Read());
+  EXPECT_EQ(res.status, 400);
+  EXPECT_THAT(res.body, HasSubstr("bad_request"));
+  EXPECT_OK(client->WaitForClose());
+  EXPECT_EQ(handler_.handled(), 0);
+}
+
 TEST_F(HttpServerTest, UnknownPathGetsPlainJson404WithTheRequestId) {
   Start();
   ASSERT_OK_AND_ASSIGN(HttpResult res, Fetch(server_->port(), "GET", "/nope",
