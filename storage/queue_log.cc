@@ -429,8 +429,7 @@ absl::Status QueueLogImpl::Recover(bool create) {
   repair.Put(store_->meta_cf(), keys::QueueKey(id_), state.SerializeAsString());
   rocksdb::WriteOptions wo;
   wo.sync = store_->sync_metadata();
-  RMQ_RETURN_IF_ERROR(
-      FromRocksDb(db->Write(wo, &repair), "writing recovered index"));
+  RMQ_RETURN_IF_ERROR(store_->Write(wo, &repair, "writing recovered index"));
 
   // The active segment's index entries, in memory.
   std::vector<IndexPoint> active_points;
@@ -504,11 +503,11 @@ absl::Status QueueLogImpl::Roll(int64_t batch_bytes) {
   summary.set_last_store_time_us(sealed.last_ts);
   summary.set_size_bytes(sealed.size);
   // Unsynced: a lost summary only makes the next open scan the segment.
-  RMQ_RETURN_IF_ERROR(
-      FromRocksDb(store_->db()->Put(rocksdb::WriteOptions(), store_->meta_cf(),
-                                    keys::SegmentKey(id_, sealed.base),
-                                    summary.SerializeAsString()),
-                  "writing segment summary"));
+  rocksdb::WriteBatch summary_batch;
+  summary_batch.Put(store_->meta_cf(), keys::SegmentKey(id_, sealed.base),
+                    summary.SerializeAsString());
+  RMQ_RETURN_IF_ERROR(store_->Write(rocksdb::WriteOptions(), &summary_batch,
+                                    "writing segment summary"));
   RMQ_ASSIGN_OR_RETURN(
       std::unique_ptr<SegmentFile> created,
       SegmentFile::Create(dir_, next_offset_,
@@ -666,13 +665,13 @@ absl::StatusOr<AppendResult> QueueLogImpl::Append(
       batch.Put(store_->meta_cf(), keys::HighWaterKey(id_),
                 w.SerializeAsString());
       // No sync: a lost entry is rebuilt from the high-water mark on open.
-      rocksdb::Status s = store_->db()->Write(rocksdb::WriteOptions(), &batch);
+      absl::Status s =
+          store_->Write(rocksdb::WriteOptions(), &batch, "writing index");
       if (!s.ok()) {
         // The records are stored and the in-memory index has the entries;
         // the next open re-indexes from the last high-water mark.
-        RMQ_LOG(
-            kWarning, "queue ", id_.value,
-            ": index write failed, will be rebuilt on open: ", s.ToString());
+        RMQ_LOG(kWarning, "queue ", id_.value,
+                ": index write failed, will be rebuilt on open: ", s.message());
       }
     }
 
@@ -1054,8 +1053,7 @@ absl::StatusOr<int> QueueLogImpl::ApplyRetention(const RetentionRule& rule) {
     batch.Delete(store_->meta_cf(), keys::HighWaterKey(id_));
   rocksdb::WriteOptions wo;
   wo.sync = store_->sync_metadata();
-  RMQ_RETURN_IF_ERROR(
-      FromRocksDb(store_->db()->Write(wo, &batch), "recording retention"));
+  RMQ_RETURN_IF_ERROR(store_->Write(wo, &batch, "recording retention"));
 
   {
     absl::MutexLock l(&mu_);

@@ -5,13 +5,19 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
+#include "rocksdb/env.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
@@ -25,9 +31,70 @@ namespace {
 constexpr char kIndexCf[] = "time_index";
 constexpr char kMetaCf[] = "storage";
 constexpr char kKvCf[] = "kv";
+constexpr char kDeletedSuffix[] = ".deleted";
 
 rocksdb::Slice ToSlice(absl::string_view s) {
   return rocksdb::Slice(s.data(), s.size());
+}
+
+// RocksDB's own messages go to our log (stderr), not to a LOG file in the
+// data directory: a LOG file needs disk space exactly when the disk is full,
+// and RocksDB 7.8 aborts on an assertion when it writes to a LOG file whose
+// previous write failed.
+class RocksDbLogger : public rocksdb::Logger {
+ public:
+  RocksDbLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const rocksdb::InfoLogLevel level, const char* format,
+            va_list ap) override {
+    if (level < GetInfoLogLevel() ||
+        level == rocksdb::InfoLogLevel::HEADER_LEVEL) {
+      return;
+    }
+    char buf[1024];
+    std::vsnprintf(buf, sizeof(buf), format, ap);
+    if (level == rocksdb::InfoLogLevel::WARN_LEVEL) {
+      RMQ_LOG(kWarning, "rocksdb: ", buf);
+    } else {
+      RMQ_LOG(kError, "rocksdb: ", buf);
+    }
+  }
+};
+
+// Lets the store take a RocksDB that stopped writing after an I/O error back
+// into service itself (StoreImpl::Write() calls DB::Resume()):
+// - RocksDB's own recovery is switched off. For a full disk it waits until
+//   as much space as a whole write buffer (64 MiB) is free and meanwhile
+//   answers Resume() with Busy, so a small disk would never recover.
+// - An I/O error (not a corruption) that RocksDB rates fatal, such as a WAL
+//   write failing with EFBIG or EACCES, is rated hard instead, so that
+//   Resume() may clear it. Resuming flushes every memtable and starts a new
+//   WAL, so the WAL holding the failed write is not appended to again.
+class RocksDbErrorListener : public rocksdb::EventListener {
+ public:
+  void OnBackgroundError(rocksdb::BackgroundErrorReason /*reason*/,
+                         rocksdb::Status* bg_error) override {
+    if (bg_error->IsIOError() && !bg_error->IsIOFenced() &&
+        bg_error->severity() > rocksdb::Status::Severity::kHardError &&
+        bg_error->severity() < rocksdb::Status::Severity::kUnrecoverableError) {
+      *bg_error =
+          rocksdb::Status(*bg_error, rocksdb::Status::Severity::kHardError);
+    }
+    RMQ_LOG(kError, "rocksdb stopped writing: ", bg_error->ToString(),
+            "; writes fail until the cause is fixed");
+  }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/,
+                            rocksdb::Status /*bg_error*/,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
+// Whether `dir` holds any file, i.e. is not a fresh place for a database.
+bool HasEntries(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec);
+  return !ec && it != std::filesystem::directory_iterator();
 }
 
 }  // namespace
@@ -102,12 +169,47 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> StoreImpl::Open(
 }
 
 absl::Status StoreImpl::OpenDb() {
+  // A RocksDB without CURRENT would be created afresh, and its old files
+  // deleted as obsolete: refuse, whatever else is in the folder.
+  const std::string db_dir = dir_ + "/db";
+  std::error_code ec;
+  const bool have_current =
+      std::filesystem::exists(db_dir + "/CURRENT", ec) && !ec;
+  if (!have_current && HasEntries(db_dir)) {
+    return absl::DataLossError(absl::StrCat(
+        "RocksDB in ", db_dir,
+        " has files but no CURRENT file; refusing to create a new database "
+        "over them (restore CURRENT or the whole folder from a backup)"));
+  }
+  // A new RocksDB next to existing segment files would register none of
+  // their queues (and lose the names, offsets and message states).
+  if (!have_current && HasEntries(dir_ + "/queues")) {
+    return absl::DataLossError(absl::StrCat(
+        "RocksDB folder ", db_dir, " is missing or empty but ", dir_,
+        "/queues holds queue data; refusing to start with an empty index and "
+        "registry (restore ",
+        db_dir, " from a backup)"));
+  }
+  std::filesystem::create_directories(db_dir, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create ", db_dir, ": ", ec.message()));
+  }
+
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.keep_log_file_num = 3;
   db_options.max_manifest_file_size = 64 << 20;
+  db_options.info_log = std::make_shared<RocksDbLogger>();
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.listeners.push_back(std::make_shared<RocksDbErrorListener>());
+  // A torn last record (a crash during a write) is dropped, as the segment
+  // files drop theirs; a damaged record before the end stops the open
+  // instead of silently dropping everything after it (what the default
+  // kPointInTimeRecovery would do).
+  db_options.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
 
   rocksdb::ColumnFamilyOptions index_options;
   rocksdb::BlockBasedTableOptions table;
@@ -124,9 +226,9 @@ absl::Status StoreImpl::OpenDb() {
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  RMQ_RETURN_IF_ERROR(FromRocksDb(
-      rocksdb::DB::Open(db_options, dir_ + "/db", cfs, &handles, &db),
-      absl::StrCat("opening RocksDB in ", dir_, "/db")));
+  RMQ_RETURN_IF_ERROR(
+      FromRocksDb(rocksdb::DB::Open(db_options, db_dir, cfs, &handles, &db),
+                  absl::StrCat("opening RocksDB in ", db_dir)));
   db_.reset(db);
   default_cf_ = handles[0];
   index_cf_ = handles[1];
@@ -171,18 +273,26 @@ absl::Status StoreImpl::LoadQueues() {
     live_[id.value] = std::unique_ptr<QueueLog>(new QueueLog(std::move(q)));
     if (id.value >= next_queue_id_) next_queue_id_ = id.value + 1;
   }
-  // Directories of queues that are not registered were left by a crash
-  // during creation or deletion.
+  // DeleteQueue() renames a queue's directory to "<id>.deleted" before
+  // removing it; a crash can leave one behind. A directory of a queue that
+  // is not registered is left alone: the registry may be what was lost (a
+  // damaged or restored RocksDB), and segment files are never removed
+  // because of a RocksDB problem.
   std::error_code ec;
   for (const auto& entry :
        std::filesystem::directory_iterator(dir_ + "/queues", ec)) {
     uint64_t id = 0;
     const std::string name = entry.path().filename().string();
-    if (name.size() == 16 && absl::SimpleHexAtoi(name, &id) &&
-        live_.count(id) == 0) {
-      RMQ_LOG(kInfo, "removing unregistered queue directory ",
+    if (absl::EndsWith(name, kDeletedSuffix)) {
+      RMQ_LOG(kInfo, "removing deleted queue directory ",
               entry.path().string());
       std::filesystem::remove_all(entry.path(), ec);
+    } else if (name.size() == 16 && absl::SimpleHexAtoi(name, &id) &&
+               live_.count(id) == 0) {
+      RMQ_LOG(kWarning, "queue directory ", entry.path().string(),
+              " belongs to no registered queue; leaving it in place (remove "
+              "it by hand if its queue was deleted)");
+      if (id >= next_queue_id_) next_queue_id_ = id + 1;
     }
   }
   return absl::OkStatus();
@@ -230,6 +340,42 @@ void StoreImpl::FlushLoop() {
   }
 }
 
+absl::Status StoreImpl::Write(const rocksdb::WriteOptions& options,
+                              rocksdb::WriteBatch* batch,
+                              absl::string_view what) {
+  rocksdb::Status s = db_->Write(options, batch);
+  if (!s.ok() && ResumeAfter(s)) s = db_->Write(options, batch);
+  if (s.ok()) {
+    absl::MutexLock l(&resume_mu_);
+    failing_since_ = absl::InfinitePast();
+  }
+  return FromRocksDb(s, what);
+}
+
+bool StoreImpl::ResumeAfter(const rocksdb::Status& s) {
+  if (!s.IsIOError()) return false;
+  {
+    absl::MutexLock l(&resume_mu_);
+    const absl::Time now = absl::Now();
+    if (failing_since_ == absl::InfinitePast()) {
+      failing_since_ = last_resume_ = now;
+      return false;
+    }
+    if (now - last_resume_ < kResumeInterval) return false;
+    last_resume_ = now;
+  }
+  rocksdb::Status r = db_->Resume();
+  if (!r.ok()) {
+    RMQ_LOG(kWarning, "rocksdb cannot resume writing yet: ", r.ToString());
+    return false;
+  }
+  absl::MutexLock l(&resume_mu_);
+  RMQ_LOG(kWarning, "rocksdb writes work again after failing for ",
+          absl::FormatDuration(absl::Now() - failing_since_));
+  failing_since_ = absl::InfinitePast();
+  return true;
+}
+
 absl::Status StoreImpl::SyncAll() {
   std::vector<QueueLog*> queues;
   {
@@ -241,13 +387,23 @@ absl::Status StoreImpl::SyncAll() {
     absl::Status s = q->Sync();
     if (!s.ok() && first_error.ok()) first_error = s;
   }
-  absl::Status s = FromRocksDb(db_->SyncWAL(), "syncing the RocksDB log");
+  rocksdb::Status synced = db_->SyncWAL();
+  if (!synced.ok() && ResumeAfter(synced)) synced = db_->SyncWAL();
+  absl::Status s = FromRocksDb(synced, "syncing the RocksDB log");
   if (!s.ok() && first_error.ok()) first_error = s;
   return first_error;
 }
 
 absl::StatusOr<QueueLog*> StoreImpl::CreateQueue() {
   absl::MutexLock l(&mu_);
+  // An id whose directory exists (left unregistered, see LoadQueues()) is
+  // skipped, so that a new queue never adopts old segment files.
+  std::error_code ec;
+  for (int i = 0; i < 1000 && std::filesystem::exists(
+                                  QueueDir(QueueId{next_queue_id_}), ec);
+       ++i) {
+    ++next_queue_id_;
+  }
   const QueueId id{next_queue_id_};
   proto::QueueIdCounter counter;
   counter.set_next(id.value + 1);
@@ -260,7 +416,7 @@ absl::StatusOr<QueueLog*> StoreImpl::CreateQueue() {
   batch.Put(meta_cf_, keys::QueueKey(id), state.SerializeAsString());
   rocksdb::WriteOptions wo;
   wo.sync = sync_metadata();
-  RMQ_RETURN_IF_ERROR(FromRocksDb(db_->Write(wo, &batch), "creating queue"));
+  RMQ_RETURN_IF_ERROR(Write(wo, &batch, "creating queue"));
   next_queue_id_ = id.value + 1;
   RMQ_ASSIGN_OR_RETURN(std::unique_ptr<QueueLogImpl> impl,
                        QueueLogImpl::Open(this, id, /*create=*/true));
@@ -295,13 +451,16 @@ absl::Status StoreImpl::DeleteQueue(QueueId id) {
   batch.Delete(meta_cf_, keys::QueueKey(id));
   rocksdb::WriteOptions wo;
   wo.sync = sync_metadata();
-  RMQ_RETURN_IF_ERROR(FromRocksDb(db_->Write(wo, &batch), "deleting queue"));
+  RMQ_RETURN_IF_ERROR(Write(wo, &batch, "deleting queue"));
   dead_.push_back(std::move(it->second));
   live_.erase(it);
   std::error_code ec;
-  std::filesystem::remove_all(QueueDir(id), ec);
+  const std::string deleted = QueueDir(id) + kDeletedSuffix;
+  std::filesystem::rename(QueueDir(id), deleted, ec);
+  std::filesystem::remove_all(ec ? QueueDir(id) : deleted, ec);
   if (ec) {
-    // Unregistered directories are removed on the next open.
+    // A leftover "<id>.deleted" directory is removed on the next open; one
+    // that could not be renamed stays, unregistered, with a warning then.
     RMQ_LOG(kWarning, "deleting queue ", id.value, ": ", ec.message());
   }
   return absl::OkStatus();
@@ -368,7 +527,7 @@ absl::Status KvStore::Write(const KvBatch& batch, bool sync) {
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync || store_->options().durability == Durability::kAlways;
-  return FromRocksDb(store_->db()->Write(wo, &wb), "writing metadata");
+  return store_->Write(wo, &wb, "writing metadata");
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> KvStore::Scan(

@@ -21,6 +21,7 @@
 #include "proto/record.pb.h"
 #include "proto/storage_meta.pb.h"
 #include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
 #include "storage/kv_store.h"
 #include "storage/options.h"
 #include "storage/queue_log.h"
@@ -61,6 +62,14 @@ class StoreImpl {
   rocksdb::ColumnFamilyHandle* index_cf() const { return index_cf_; }
   rocksdb::ColumnFamilyHandle* meta_cf() const { return meta_cf_; }
   rocksdb::ColumnFamilyHandle* kv_cf() const { return kv_cf_; }
+  // Writes `batch` to RocksDB; `what` names the write in an error. Every
+  // write goes through here: after a write failed with an I/O error (a full
+  // disk, a file size limit, a read-only folder) RocksDB refuses all writes
+  // until resumed, so a later write first tries DB::Resume() (at most every
+  // kResumeInterval), and writes work again once the cause is gone.
+  // ResourceExhausted: no space. Unavailable: other I/O errors.
+  absl::Status Write(const rocksdb::WriteOptions& options,
+                     rocksdb::WriteBatch* batch, absl::string_view what);
   // Whether writes that must survive power loss (queue registry, retention)
   // are synced.
   bool sync_metadata() const {
@@ -72,6 +81,12 @@ class StoreImpl {
   absl::Status OpenDb();
   absl::Status LoadQueues();
   void FlushLoop();
+  // Called after a RocksDB call failed with `s`: true when RocksDB was
+  // resumed and the call may be retried. The first failure is reported as
+  // it is; a resume is tried at most every kResumeInterval after it.
+  bool ResumeAfter(const rocksdb::Status& s);
+
+  static constexpr absl::Duration kResumeInterval = absl::Milliseconds(500);
 
   const std::string dir_;
   const StoreOptions options_;
@@ -88,6 +103,11 @@ class StoreImpl {
   std::map<uint64_t, std::unique_ptr<QueueLog>> live_ ABSL_GUARDED_BY(mu_);
   // Deleted queues stay allocated so that pointers handed out stay valid.
   std::vector<std::unique_ptr<QueueLog>> dead_ ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex resume_mu_;
+  // When writes started failing; InfinitePast() while they work.
+  absl::Time failing_since_ ABSL_GUARDED_BY(resume_mu_) = absl::InfinitePast();
+  absl::Time last_resume_ ABSL_GUARDED_BY(resume_mu_) = absl::InfinitePast();
 
   absl::Mutex flush_mu_;
   bool stopping_ ABSL_GUARDED_BY(flush_mu_) = false;
