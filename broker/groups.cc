@@ -601,7 +601,10 @@ absl::StatusOr<ResetResult> ConsumerGroups::ResetGroup(
   batch.Put(keys::Epoch(inst->prefix, group, view.name),
             EncodeValue(static_cast<int64_t>(epoch), view.uid, now));
   if (!table->linked) AddLinks(*inst, group, view.name, &batch);
-  RMQ_RETURN_IF_ERROR(c.kv().Write(batch, /*sync=*/true));
+  // Durable like a commit: per the store's durability mode (synced before
+  // returning only in kAlways), so a rewind costs no more than the position
+  // change it is.
+  RMQ_RETURN_IF_ERROR(c.kv().Write(batch));
   table->linked = true;
   table->epoch = epoch;
   for (size_t i = 0; i < view.queues.size(); ++i) {

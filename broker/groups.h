@@ -209,8 +209,9 @@ class ConsumerGroups {
 
   // Moves the group on every queue of `topic` to `target`, using one
   // time-index lookup per queue (never a scan of messages), and writes all
-  // queues' offsets and the new epoch in one atomic batch. With `dry_run`
-  // it reports the same positions and changes nothing.
+  // queues' offsets and the new epoch in one atomic batch, durable per the
+  // store's durability mode like a commit. With `dry_run` it reports the
+  // same positions and changes nothing.
   // FailedPrecondition: kBroadcastGroup.
   // InvalidArgument: kInvalidTimeRange (a time before the Unix epoch).
   absl::StatusOr<ResetResult> ResetGroup(absl::string_view instance,

@@ -9,6 +9,11 @@
 #   tools/dev.sh asan                  build with ASan+UBSan and run every test
 #   tools/dev.sh bench [filter]        build (release) and run the storage
 #                                      benchmarks
+#   tools/dev.sh crash [cycles]        build (release) and run the HTTP crash
+#                                      harness (default 100 kill/restart cycles)
+#   tools/dev.sh compare [args]        build (release) and run the side-by-side
+#                                      rewind benchmark against Redis Streams
+#                                      and NATS JetStream (bench/compare)
 #   tools/dev.sh deps                  only install the Debian packages
 #
 # Environment: BUILD_ROOT (default ./build), JOBS (default nproc).
@@ -110,8 +115,19 @@ case "$cmd" in
     configure_and_build "$BUILD_ROOT/release" -DCMAKE_BUILD_TYPE=Release
     "$BUILD_ROOT/release/bench/storage_benchmark" --benchmark_filter="${1:-.}"
     ;;
+  crash)
+    install_deps
+    configure_and_build "$BUILD_ROOT/release" -DCMAKE_BUILD_TYPE=Release
+    node tests/crash_http/crash_harness.mjs \
+      --binary "$BUILD_ROOT/release/broker/server/rewindmq" --cycles "${1:-100}"
+    ;;
+  compare)
+    install_deps
+    configure_and_build "$BUILD_ROOT/release" -DCMAKE_BUILD_TYPE=Release
+    exec bench/compare/run.sh --binary "$BUILD_ROOT/release/broker/server/rewindmq" "$@"
+    ;;
   *)
-    echo "usage: tools/dev.sh run|test|asan|bench|deps" >&2
+    echo "usage: tools/dev.sh run|test|asan|bench|crash|compare|deps" >&2
     exit 2
     ;;
 esac
