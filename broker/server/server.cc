@@ -28,7 +28,6 @@ struct ServerComponents {
   httpd::HealthHandler health;
   httpd::Router router;
   std::unique_ptr<httpd::HttpServer> http;
-  bool shut_down = false;
 };
 
 namespace {
@@ -153,8 +152,8 @@ uint16_t Server::port() const { return components_->http->port(); }
 absl::Status Server::Shutdown() {
   absl::MutexLock l(&shutdown_mu_);
   ServerComponents& c = *components_;
-  if (c.shut_down) return absl::OkStatus();
-  c.shut_down = true;
+  if (shut_down_) return absl::OkStatus();
+  shut_down_ = true;
   c.health.set_state(httpd::HealthHandler::State::kStopping);
   // Long polls would otherwise hold the drain for their whole wait.
   c.broker->StopWaiting();

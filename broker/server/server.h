@@ -59,6 +59,7 @@ class Server {
   const std::string data_dir_;
   // Serializes Shutdown(). The components' own members are thread-safe.
   absl::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
   const std::unique_ptr<ServerComponents> components_;
 };
 

@@ -6,11 +6,32 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "base/text.h"
 
 namespace rewindmq::facade::dms {
 namespace {
 
 namespace http = boost::beast::http;
+
+// `s` with every byte that does not start a valid UTF-8 sequence replaced
+// by U+FFFD.
+std::string ToValidUtf8(absl::string_view s) {
+  if (IsValidUtf8(s)) return std::string(s);
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    if (i + len <= s.size() && IsValidUtf8(s.substr(i, len))) {
+      out.append(s.data() + i, len);
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
 
 // The payload URL under which DmsStatus() stores the error_code string.
 constexpr absl::string_view kPayloadUrl = "rewindmq.dev/dms-error-code";
@@ -141,15 +162,18 @@ DmsError DmsErrorFromCode(const absl::Status& s) {
 }
 
 std::string RenderErrorBody(const DmsError& e, absl::string_view request_id) {
+  // A message may quote request bytes (a query value, percent-decoded);
+  // JSON text must be UTF-8 all the same.
+  const std::string msg = ToValidUtf8(e.error_msg);
   boost::json::object body;
   if (absl::string_view(e.error_code).substr(0, 6) == "APIGW.") {
-    body["error_msg"] = e.error_msg;
+    body["error_msg"] = msg;
     body["error_code"] = e.error_code;
     body["request_id"] =
         boost::json::string_view(request_id.data(), request_id.size());
   } else {
     body["error_code"] = e.error_code;
-    body["error_msg"] = e.error_msg;
+    body["error_msg"] = msg;
   }
   return boost::json::serialize(body);
 }

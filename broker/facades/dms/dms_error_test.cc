@@ -153,5 +153,20 @@ TEST(RenderErrorBodyTest, GatewayErrorsAlsoCarryTheRequestId) {
   EXPECT_EQ(v.at("request_id").as_string(), "4c1f0b5e0a3d4d1f9c2b7e6a5d4c3b2a");
 }
 
+TEST(RenderErrorBodyTest, AMessageQuotingInvalidUtf8IsStillValidJson) {
+  // `?action=%E4elete`: the decoded query value is quoted in the message.
+  std::string body = RenderErrorBody(MakeDmsError(DmsCode::kInvalidParameter,
+                                                  "unknown action \xE4"
+                                                  "elete"),
+                                     "4c1f0b5e0a3d4d1f9c2b7e6a5d4c3b2a");
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  ASSERT_FALSE(ec) << body;
+  EXPECT_EQ(v.at("error_msg").as_string(),
+            "Invalid request parameter. Check the request parameter.: "
+            "unknown action \uFFFD"
+            "elete");
+}
+
 }  // namespace
 }  // namespace rewindmq::facade::dms
