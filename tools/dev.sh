@@ -14,6 +14,9 @@
 #   tools/dev.sh compare [args]        build (release) and run the side-by-side
 #                                      rewind benchmark against Redis Streams
 #                                      and NATS JetStream (bench/compare)
+#   tools/dev.sh fuzz [regex]          clang build with -Wthread-safety and the
+#                                      libFuzzer fuzzers, each run for
+#                                      FUZZ_SECONDS (tools/fuzz.sh)
 #   tools/dev.sh deps                  only install the Debian packages
 #
 # Environment: BUILD_ROOT (default ./build), JOBS (default nproc).
@@ -126,8 +129,11 @@ case "$cmd" in
     configure_and_build "$BUILD_ROOT/release" -DCMAKE_BUILD_TYPE=Release
     exec bench/compare/run.sh --binary "$BUILD_ROOT/release/broker/server/rewindmq" "$@"
     ;;
+  fuzz)
+    exec "$ROOT/tools/fuzz.sh" "$@"
+    ;;
   *)
-    echo "usage: tools/dev.sh run|test|asan|bench|crash|compare|deps" >&2
+    echo "usage: tools/dev.sh run|test|asan|bench|crash|compare|fuzz|deps" >&2
     exit 2
     ;;
 esac

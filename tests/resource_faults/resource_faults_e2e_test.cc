@@ -366,8 +366,8 @@ int64_t WalBytes(const std::string& data_dir) {
                                   absl::string_view text) {
   std::string log = server.Log();
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  for (int i = 0; i < 500 && !absl::StrContains(log, text) &&
-                  absl::Now() < deadline;
+  for (int i = 0;
+       i < 500 && !absl::StrContains(log, text) && absl::Now() < deadline;
        ++i) {
     absl::SleepFor(absl::Milliseconds(10));
     log = server.Log();
