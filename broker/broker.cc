@@ -35,6 +35,7 @@ void Broker::StopWaiting() {
   core_->CompleteAllWaiters(Error(absl::StatusCode::kDeadlineExceeded,
                                   Reason::kNoMessage,
                                   "the broker is shutting down"));
+  core_->FireAllWatches();
 }
 
 const std::string& Broker::default_instance() const {
@@ -44,6 +45,7 @@ const std::string& Broker::default_instance() const {
 Topics& Broker::topics() { return core_->topics_; }
 ConsumerGroups& Broker::groups() { return core_->groups_; }
 CmqQueues& Broker::cmq() { return core_->cmq_; }
+ClientRegistry& Broker::clients() { return core_->clients_; }
 
 absl::StatusOr<ResetResult> Broker::ResetGroup(absl::string_view instance,
                                                absl::string_view group,

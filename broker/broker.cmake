@@ -9,6 +9,9 @@ add_library(rewindmq_broker
   ${CMAKE_CURRENT_LIST_DIR}/groups.cc
   ${CMAKE_CURRENT_LIST_DIR}/kv_codec.cc
   ${CMAKE_CURRENT_LIST_DIR}/names.cc
+  ${CMAKE_CURRENT_LIST_DIR}/clients.cc
+  ${CMAKE_CURRENT_LIST_DIR}/schedule.cc
+  ${CMAKE_CURRENT_LIST_DIR}/watches.cc
   ${CMAKE_CURRENT_LIST_DIR}/timer_queue.cc
   ${CMAKE_CURRENT_LIST_DIR}/topics.cc)
 add_library(rewindmq::broker ALIAS rewindmq_broker)
@@ -16,7 +19,7 @@ target_link_libraries(rewindmq_broker
   PUBLIC  rewindmq::storage rewindmq::base rewindmq::proto
           absl::status absl::statusor absl::strings absl::time absl::span
           absl::synchronization absl::any_invocable absl::btree
-          absl::flat_hash_map absl::random_random
+          absl::flat_hash_map absl::random_random absl::cleanup
   PRIVATE absl::str_format Threads::Threads)
 
 # rmq_broker_test(foo_test): target and ctest name broker_foo_test.

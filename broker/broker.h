@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "broker/clients.h"
 #include "broker/cmq_queues.h"
 #include "broker/errors.h"
 #include "broker/groups.h"
@@ -85,6 +86,8 @@ class Broker {
   Topics& topics();
   ConsumerGroups& groups();
   CmqQueues& cmq();
+  // Connected RocketMQ clients and their queue locks.
+  ClientRegistry& clients();
 
   // Same as groups().ResetGroup (the shape used in STYLE.md).
   absl::StatusOr<ResetResult> ResetGroup(absl::string_view instance,

@@ -122,7 +122,8 @@ BrokerCore::BrokerCore(const BrokerOptions& options)
       timers_(options.clock),
       topics_(this),
       groups_(this),
-      cmq_(this) {}
+      cmq_(this),
+      clients_(options.clock) {}
 
 absl::StatusOr<std::unique_ptr<BrokerCore>> BrokerCore::Open(
     const BrokerOptions& options) {
@@ -188,6 +189,7 @@ absl::StatusOr<std::unique_ptr<BrokerCore>> BrokerCore::Open(
     RMQ_RETURN_IF_ERROR(core->LoadTopics(inst.get()));
     RMQ_RETURN_IF_ERROR(core->LoadGroups(inst.get()));
     RMQ_RETURN_IF_ERROR(core->LoadCmqQueues(inst.get()));
+    RMQ_RETURN_IF_ERROR(core->LoadSchedule(inst.get()));
   }
   RMQ_RETURN_IF_ERROR(core->DeleteOrphanQueues());
 

@@ -29,6 +29,9 @@
 //   i/<inst>/gt/<group>/<topic>        the group has offsets for the topic
 //   i/<inst>/tg/<topic>/<group>        same link, by topic
 //   i/<inst>/q/<lower-case queue>      CMQ queue metadata and attributes
+//   i/<inst>/sch/<due us hex16><seq hex16>  a delayed message waiting in the
+//                                      schedule store (proto
+//                                      ScheduledMessage)
 //   s/<qid hex16>/f                    CMQ: every offset below is gone
 //   s/<qid hex16>/m/<offset hex16>     CMQ: state of one message
 // Offsets and epochs carry the topic's uid (its first QueueId, never
@@ -48,6 +51,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -57,6 +61,7 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "broker/broker.h"
+#include "broker/clients.h"
 #include "broker/cmq_queue_state.h"
 #include "broker/timer_queue.h"
 #include "storage/store.h"
@@ -120,6 +125,10 @@ class BrokerCore {
     // (broker index, queue id) -> next offset to consume
     absl::flat_hash_map<std::pair<int, int>, int64_t> committed
         ABSL_GUARDED_BY(mu);
+    // (broker index, queue id) -> offset a reset moved the group to and
+    // when that stops being pending (ConsumerGroups::CheckPendingReset).
+    absl::flat_hash_map<std::pair<int, int>, std::pair<int64_t, absl::Time>>
+        pending_reset ABSL_GUARDED_BY(mu);
   };
 
   // --- CMQ ---
@@ -177,6 +186,16 @@ class BrokerCore {
     absl::Mutex msg_id_mu;
     uint64_t next_msg_id ABSL_GUARDED_BY(msg_id_mu) = 1;
     uint64_t msg_id_limit ABSL_GUARDED_BY(msg_id_mu) = 1;
+
+    // The schedule store (schedule.cc): delayed messages until due.
+    absl::Mutex schedule_mu;
+    uint64_t next_schedule_seq ABSL_GUARDED_BY(schedule_mu) = 0;
+  };
+
+  // A queue picked for a produce.
+  struct ChosenQueue {
+    storage::QueueLog* log = nullptr;
+    QueueRef ref;
   };
 
   static absl::StatusOr<std::unique_ptr<BrokerCore>> Open(
@@ -193,6 +212,35 @@ class BrokerCore {
   static TopicInfo TopicInfoOf(const Topic& t);
   absl::Status LoadTopics(Instance* inst);
   absl::StatusOr<RetentionReport> ApplyTopicRetention();
+
+  // The queue `selector` picks in a writable topic (topics.cc).
+  absl::StatusOr<ChosenQueue> ChooseQueue(Instance* inst,
+                                          absl::string_view topic,
+                                          const QueueSelector& selector);
+
+  // Schedule store (schedule.cc). Schedule() keeps `record` durably until
+  // `due`, then appends it to `queue` of `topic`.
+  absl::StatusOr<ProduceResult> Schedule(Instance* inst,
+                                         absl::string_view topic,
+                                         const QueueRef& queue,
+                                         const proto::Record& record,
+                                         absl::Time due);
+  // Reads the schedule store at open and sets a timer per pending message
+  // (messages due while the broker was down are appended at once, in
+  // deliver-time order).
+  absl::Status LoadSchedule(Instance* inst);
+  // Appends every message due by now; runs on the timer thread.
+  void DeliverDue(Instance* inst);
+
+  // Queue watches (watches.cc), behind Topics::WatchQueue.
+  uint64_t AddWatch(storage::QueueLog* log, int64_t offset, absl::Time deadline,
+                    absl::AnyInvocable<void()> done);
+  bool CancelWatch(uint64_t id);
+  // Fires the watches of `log` whose offset max_offset has passed (or all
+  // of them with `all`, after a reset).
+  void NotifyQueue(storage::QueueLog* log, bool all = false);
+  // Fires every watch (Broker::StopWaiting).
+  void FireAllWatches();
 
   // Group helpers (groups.cc).
   absl::Status LoadGroups(Instance* inst);
@@ -219,6 +267,7 @@ class BrokerCore {
   Topics topics_;
   ConsumerGroups groups_;
   CmqQueues cmq_;
+  ClientRegistry clients_;
   std::vector<std::unique_ptr<Instance>> instances_;
   std::string default_instance_;
 
@@ -226,6 +275,20 @@ class BrokerCore {
   CmqWaitId next_wait_id_ ABSL_GUARDED_BY(waiters_mu_) = 1;
   absl::flat_hash_map<CmqWaitId, CmqQueue*> wait_queue_
       ABSL_GUARDED_BY(waiters_mu_);
+
+  struct QueueWatch {
+    storage::QueueLog* log = nullptr;
+    int64_t offset = 0;
+    internal::TimerQueue::TimerId timer = 0;
+    absl::AnyInvocable<void()> done;
+  };
+  absl::Mutex watch_mu_;
+  uint64_t next_watch_id_ ABSL_GUARDED_BY(watch_mu_) = 1;
+  absl::flat_hash_map<uint64_t, QueueWatch> watches_ ABSL_GUARDED_BY(watch_mu_);
+  absl::flat_hash_map<storage::QueueLog*, std::vector<uint64_t>> watches_by_log_
+      ABSL_GUARDED_BY(watch_mu_);
+  // Number of live watches, read without the mutex on the produce path.
+  std::atomic<int64_t> watch_count_{0};
 
   std::thread timer_thread_;
 

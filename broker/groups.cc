@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -478,6 +479,17 @@ absl::Status ConsumerGroups::Commit(absl::string_view instance,
   RMQ_ASSIGN_OR_RETURN(OffsetTable * table, GetTable(c, inst, req.group, view));
   absl::MutexLock l(&table->mu);
   if (table->dead) return DeadTableError(req.group, req.topic);
+  if (req.yield_to_pending_reset) {
+    auto pending =
+        table->pending_reset.find({q->broker_index, q->ref.queue_id});
+    if (pending != table->pending_reset.end()) {
+      if (pending->second.second <= c.Now()) {
+        table->pending_reset.erase(pending);
+      } else if (pending->second.first != req.next_offset.value) {
+        return absl::OkStatus();  // stale: consumed before the reset
+      }
+    }
+  }
   if (req.epoch.has_value() && *req.epoch != table->epoch) {
     return Error(absl::StatusCode::kFailedPrecondition,
                  Reason::kStaleResetEpoch,
@@ -557,6 +569,12 @@ absl::StatusOr<ResetResult> ConsumerGroups::ResetGroup(
   }
   RMQ_ASSIGN_OR_RETURN(OffsetTable * table, GetTable(c, inst, group, view));
   // Hold the table while choosing and applying, so no commit slips between.
+  // Pulls waiting on the moved queues answer with the new position, once
+  // the table's lock is released (the cleanup runs after the lock's end).
+  std::vector<storage::QueueLog*> moved;
+  absl::Cleanup notify = [&c, &moved] {
+    for (storage::QueueLog* log : moved) c.NotifyQueue(log, true);
+  };
   absl::MutexLock l(&table->mu);
   if (table->dead) return DeadTableError(group, topic);
   ResetResult result;
@@ -607,13 +625,63 @@ absl::StatusOr<ResetResult> ConsumerGroups::ResetGroup(
   RMQ_RETURN_IF_ERROR(c.kv().Write(batch));
   table->linked = true;
   table->epoch = epoch;
+  const absl::Time pending_until = now + kPendingResetLifetime;
   for (size_t i = 0; i < view.queues.size(); ++i) {
     const BrokerCore::TopicQueue& q = view.queues[i];
     table->committed[{q.broker_index, q.ref.queue_id}] =
         result.queues[i].offset.value;
+    table->pending_reset[{q.broker_index, q.ref.queue_id}] = {
+        result.queues[i].offset.value, pending_until};
   }
   result.epoch = epoch;
+  for (const BrokerCore::TopicQueue& q : view.queues) moved.push_back(q.log);
   return result;
+}
+
+absl::StatusOr<std::optional<Offset>> ConsumerGroups::CheckPendingReset(
+    absl::string_view instance, absl::string_view group,
+    absl::string_view topic, const QueueRef& queue, Offset position) {
+  BrokerCore& c = *core_;
+  RMQ_ASSIGN_OR_RETURN(Instance * inst, c.FindInstance(instance));
+  RMQ_ASSIGN_OR_RETURN(BrokerCore::Group g, CopyGroup(inst, group));
+  RMQ_ASSIGN_OR_RETURN(BrokerCore::TopicView view, c.ViewTopic(inst, topic));
+  const BrokerCore::TopicQueue* q = view.Find(queue);
+  if (q == nullptr) {
+    return Error(absl::StatusCode::kNotFound, Reason::kTopicQueueNotFound,
+                 absl::StrCat("topic ", topic, " has no queue ",
+                              queue.broker_name, "/", queue.queue_id));
+  }
+  RMQ_ASSIGN_OR_RETURN(OffsetTable * table, GetTable(c, inst, group, view));
+  absl::MutexLock l(&table->mu);
+  if (table->dead) return DeadTableError(group, topic);
+  auto it = table->pending_reset.find({q->broker_index, q->ref.queue_id});
+  if (it == table->pending_reset.end()) return std::optional<Offset>();
+  if (it->second.second <= c.Now() || it->second.first == position.value) {
+    table->pending_reset.erase(it);
+    return std::optional<Offset>();
+  }
+  return std::optional<Offset>(Offset{it->second.first});
+}
+
+absl::StatusOr<std::optional<Offset>> ConsumerGroups::GetCommitted(
+    absl::string_view instance, absl::string_view group,
+    absl::string_view topic, const QueueRef& queue) const {
+  BrokerCore& c = *core_;
+  RMQ_ASSIGN_OR_RETURN(Instance * inst, c.FindInstance(instance));
+  RMQ_ASSIGN_OR_RETURN(BrokerCore::Group g, CopyGroup(inst, group));
+  RMQ_ASSIGN_OR_RETURN(BrokerCore::TopicView view, c.ViewTopic(inst, topic));
+  const BrokerCore::TopicQueue* q = view.Find(queue);
+  if (q == nullptr) {
+    return Error(absl::StatusCode::kNotFound, Reason::kTopicQueueNotFound,
+                 absl::StrCat("topic ", topic, " has no queue ",
+                              queue.broker_name, "/", queue.queue_id));
+  }
+  RMQ_ASSIGN_OR_RETURN(OffsetTable * table, GetTable(c, inst, group, view));
+  absl::MutexLock l(&table->mu);
+  if (table->dead) return DeadTableError(group, topic);
+  auto it = table->committed.find({q->broker_index, q->ref.queue_id});
+  if (it == table->committed.end()) return std::optional<Offset>();
+  return std::optional<Offset>(Offset{it->second});
 }
 
 }  // namespace rewindmq::broker

@@ -106,6 +106,12 @@ struct CommitRequest {
   // administrative commit applied whatever the epoch (consumers always pass
   // it).
   std::optional<uint64_t> epoch;
+  // A commit of a consumer that carries no reset epoch (RocketMQ clients):
+  // while a reset is pending on the queue (CheckPendingReset) it is
+  // ignored, and Commit returns OkStatus, unless it equals the reset
+  // offset. This discards the stale commits of consumption that was in
+  // flight when the group was rewound.
+  bool yield_to_pending_reset = false;
 };
 
 struct QueueLag {
@@ -201,6 +207,24 @@ class ConsumerGroups {
   // FailedPrecondition: kStaleResetEpoch (fetch again; the position moved).
   // OutOfRange: kOffsetOutOfRange (past max_offset, or negative).
   absl::Status Commit(absl::string_view instance, const CommitRequest& req);
+
+  // Consumers that carry no reset epoch (RocketMQ remoting and gRPC) learn
+  // of a reset through the pending reset that ResetGroup leaves on every
+  // queue it moved, kept for `kPendingResetLifetime` or until adopted.
+  // Returns the reset offset R when one is pending on the queue and
+  // `position` differs from it: the consumer must move to R. When
+  // `position` equals R the reset is adopted (cleared) and this returns
+  // nullopt, as it does when none is pending.
+  static constexpr absl::Duration kPendingResetLifetime = absl::Minutes(5);
+  absl::StatusOr<std::optional<Offset>> CheckPendingReset(
+      absl::string_view instance, absl::string_view group,
+      absl::string_view topic, const QueueRef& queue, Offset position);
+
+  // The committed offset of the group on one queue; nullopt when the group
+  // never committed there. NotFound: kTopicQueueNotFound.
+  absl::StatusOr<std::optional<Offset>> GetCommitted(
+      absl::string_view instance, absl::string_view group,
+      absl::string_view topic, const QueueRef& queue) const;
 
   // Committed offset and lag of the group on every queue of `topic`.
   absl::StatusOr<GroupTopicLag> GetLag(absl::string_view instance,

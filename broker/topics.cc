@@ -168,6 +168,11 @@ Message MessageOf(const proto::Record& r, absl::string_view topic,
   std::sort(m.properties.begin(), m.properties.end());
   m.body = r.body();
   m.stored_bytes = static_cast<int64_t>(r.ByteSizeLong());
+  m.flag = r.flag();
+  m.sys_flag = r.sys_flag();
+  m.born_host = r.born_host();
+  m.reconsume_times = r.reconsume_times();
+  m.storage_queue_id = q.log->id().value;
   return m;
 }
 
@@ -546,80 +551,40 @@ absl::Status Topics::DeleteTopic(absl::string_view instance,
   return absl::OkStatus();
 }
 
-absl::StatusOr<ProduceResult> Topics::Produce(absl::string_view instance,
-                                              const ProduceRequest& req) {
-  BrokerCore& c = *core_;
-  RMQ_ASSIGN_OR_RETURN(BrokerCore::Instance * inst, c.FindInstance(instance));
+namespace {
+
+// The checks every produced message passes (Topics::Produce).
+absl::Status CheckProduce(const BrokerOptions& options,
+                          const ProduceRequest& req) {
   if (req.body.empty()) {
     return Error(absl::StatusCode::kInvalidArgument, Reason::kMessageEmpty,
                  "message body is empty");
   }
-  if (static_cast<int64_t>(req.body.size()) > c.options_.max_topic_body_bytes) {
+  if (static_cast<int64_t>(req.body.size()) > options.max_topic_body_bytes) {
     return Error(absl::StatusCode::kInvalidArgument, Reason::kMessageTooLarge,
                  absl::StrCat("message body of ", req.body.size(),
                               " bytes is larger than the limit ",
-                              c.options_.max_topic_body_bytes));
+                              options.max_topic_body_bytes));
   }
   int64_t property_bytes = 0;
   for (const auto& [k, v] : req.properties)
     property_bytes += k.size() + v.size();
   for (const std::string& k : req.keys) property_bytes += k.size();
   for (const std::string& tag : req.tags) property_bytes += tag.size();
-  if (property_bytes > c.options_.max_topic_property_bytes) {
+  if (property_bytes > options.max_topic_property_bytes) {
     return Error(absl::StatusCode::kInvalidArgument, Reason::kMessageTooLarge,
                  absl::StrCat("message properties of ", property_bytes,
                               " bytes are larger than the limit ",
-                              c.options_.max_topic_property_bytes));
+                              options.max_topic_property_bytes));
   }
+  return absl::OkStatus();
+}
 
-  storage::QueueLog* log = nullptr;
-  QueueRef ref;
-  {
-    absl::ReaderMutexLock l(&inst->topics_mu);
-    auto it = inst->topics.find(req.topic);
-    if (it == inst->topics.end()) return TopicNotFound(req.topic);
-    BrokerCore::Topic& t = *it->second;
-    if (t.permission == TopicPermission::kSub) {
-      return Error(
-          absl::StatusCode::kFailedPrecondition, Reason::kTopicNotWritable,
-          absl::StrCat("topic ", t.name, " is not writable (permission sub)"));
-    }
-    if (req.selector.kind == QueueSelector::Kind::kExplicit) {
-      for (const BrokerCore::TopicBroker& b : t.brokers) {
-        if (b.broker_name != req.selector.queue.broker_name) continue;
-        int q = req.selector.queue.queue_id;
-        if (q >= 0 && q < static_cast<int>(b.logs.size())) {
-          log = b.logs[q];
-          ref = req.selector.queue;
-        }
-      }
-      if (log == nullptr) {
-        return Error(absl::StatusCode::kNotFound, Reason::kTopicQueueNotFound,
-                     absl::StrCat("topic ", t.name, " has no queue ",
-                                  req.selector.queue.broker_name, "/",
-                                  req.selector.queue.queue_id));
-      }
-    } else {
-      int writable = 0;
-      for (const BrokerCore::TopicBroker& b : t.brokers) {
-        writable += b.write_queue_num;
-      }
-      uint64_t pick =
-          req.selector.kind == QueueSelector::Kind::kKeyHash
-              ? StableHash(req.selector.key)
-              : t.round_robin.fetch_add(1, std::memory_order_relaxed);
-      int index = static_cast<int>(pick % static_cast<uint64_t>(writable));
-      for (const BrokerCore::TopicBroker& b : t.brokers) {
-        if (index < b.write_queue_num) {
-          log = b.logs[index];
-          ref = {b.broker_name, index};
-          break;
-        }
-        index -= b.write_queue_num;
-      }
-    }
-  }
+}  // namespace
 
+namespace internal {
+
+proto::Record RecordOf(const ProduceRequest& req) {
   proto::Record record;
   record.set_body(req.body);
   for (const std::string& k : req.keys) record.add_keys(k);
@@ -629,21 +594,167 @@ absl::StatusOr<ProduceResult> Topics::Produce(absl::string_view instance,
   if (req.born_time.has_value()) {
     record.set_producer_time_us(absl::ToUnixMicros(*req.born_time));
   }
+  record.set_flag(req.flag);
+  record.set_sys_flag(req.sys_flag);
+  record.set_born_host(req.born_host);
+  record.set_reconsume_times(req.reconsume_times);
+  return record;
+}
+
+}  // namespace internal
+
+absl::StatusOr<BrokerCore::ChosenQueue> BrokerCore::ChooseQueue(
+    Instance* inst, absl::string_view topic, const QueueSelector& selector) {
+  absl::ReaderMutexLock l(&inst->topics_mu);
+  auto it = inst->topics.find(std::string(topic));
+  if (it == inst->topics.end()) return TopicNotFound(topic);
+  Topic& t = *it->second;
+  if (t.permission == TopicPermission::kSub) {
+    return Error(
+        absl::StatusCode::kFailedPrecondition, Reason::kTopicNotWritable,
+        absl::StrCat("topic ", t.name, " is not writable (permission sub)"));
+  }
+  if (selector.kind == QueueSelector::Kind::kExplicit) {
+    for (const TopicBroker& b : t.brokers) {
+      if (b.broker_name != selector.queue.broker_name) continue;
+      int q = selector.queue.queue_id;
+      if (q >= 0 && q < static_cast<int>(b.logs.size())) {
+        return ChosenQueue{b.logs[q], selector.queue};
+      }
+    }
+    return Error(
+        absl::StatusCode::kNotFound, Reason::kTopicQueueNotFound,
+        absl::StrCat("topic ", t.name, " has no queue ",
+                     selector.queue.broker_name, "/", selector.queue.queue_id));
+  }
+  int writable = 0;
+  for (const TopicBroker& b : t.brokers) writable += b.write_queue_num;
+  uint64_t pick = selector.kind == QueueSelector::Kind::kKeyHash
+                      ? StableHash(selector.key)
+                      : t.round_robin.fetch_add(1, std::memory_order_relaxed);
+  int index = static_cast<int>(pick % static_cast<uint64_t>(writable));
+  for (const TopicBroker& b : t.brokers) {
+    if (index < b.write_queue_num)
+      return ChosenQueue{b.logs[index], {b.broker_name, index}};
+    index -= b.write_queue_num;
+  }
+  return absl::InternalError(
+      absl::StrCat("topic ", t.name, " has no writable queue"));
+}
+
+absl::StatusOr<ProduceResult> Topics::Produce(absl::string_view instance,
+                                              const ProduceRequest& req) {
+  BrokerCore& c = *core_;
+  RMQ_ASSIGN_OR_RETURN(BrokerCore::Instance * inst, c.FindInstance(instance));
+  RMQ_RETURN_IF_ERROR(CheckProduce(c.options_, req));
+  RMQ_ASSIGN_OR_RETURN(BrokerCore::ChosenQueue chosen,
+                       c.ChooseQueue(inst, req.topic, req.selector));
+  if (req.deliver_time.has_value() && *req.deliver_time > c.Now()) {
+    return c.Schedule(inst, req.topic, chosen.ref, internal::RecordOf(req),
+                      *req.deliver_time);
+  }
+  proto::Record record = internal::RecordOf(req);
   absl::StatusOr<storage::AppendResult> appended =
-      log->Append(absl::MakeConstSpan(&record, 1));
+      chosen.log->Append(absl::MakeConstSpan(&record, 1));
   if (absl::IsNotFound(appended.status())) return TopicNotFound(req.topic);
   if (!appended.ok()) {
-    return Annotate(appended.status(),
-                    absl::StrCat("produce to ", req.topic, "/", ref.broker_name,
-                                 "/", ref.queue_id));
+    return Annotate(appended.status(), absl::StrCat("produce to ", req.topic,
+                                                    "/", chosen.ref.broker_name,
+                                                    "/", chosen.ref.queue_id));
   }
+  c.NotifyQueue(chosen.log);
   ProduceResult result;
-  result.msg_id = MsgIdOf(log->id(), appended->first);
-  result.queue = ref;
+  result.msg_id = MsgIdOf(chosen.log->id(), appended->first);
+  result.storage_queue_id = chosen.log->id().value;
+  result.queue = chosen.ref;
   result.offset = appended->first;
   result.store_time = appended->store_time;
   return result;
 }
+
+absl::StatusOr<std::vector<ProduceResult>> Topics::ProduceBatch(
+    absl::string_view instance, absl::string_view topic, const QueueRef& queue,
+    const std::vector<ProduceRequest>& reqs) {
+  BrokerCore& c = *core_;
+  RMQ_ASSIGN_OR_RETURN(BrokerCore::Instance * inst, c.FindInstance(instance));
+  if (reqs.empty()) return absl::InvalidArgumentError("empty message batch");
+  std::vector<proto::Record> records;
+  records.reserve(reqs.size());
+  for (const ProduceRequest& req : reqs) {
+    RMQ_RETURN_IF_ERROR(CheckProduce(c.options_, req));
+    records.push_back(internal::RecordOf(req));
+  }
+  RMQ_ASSIGN_OR_RETURN(
+      BrokerCore::ChosenQueue chosen,
+      c.ChooseQueue(inst, topic, QueueSelector::Exactly(queue)));
+  absl::StatusOr<storage::AppendResult> appended = chosen.log->Append(records);
+  if (absl::IsNotFound(appended.status())) return TopicNotFound(topic);
+  if (!appended.ok()) {
+    return Annotate(appended.status(),
+                    absl::StrCat("produce a batch to ", topic, "/",
+                                 queue.broker_name, "/", queue.queue_id));
+  }
+  c.NotifyQueue(chosen.log);
+  std::vector<ProduceResult> results(reqs.size());
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    const Offset o{appended->first.value + static_cast<int64_t>(i)};
+    results[i].msg_id = MsgIdOf(chosen.log->id(), o);
+    results[i].storage_queue_id = chosen.log->id().value;
+    results[i].queue = chosen.ref;
+    results[i].offset = o;
+    results[i].store_time = appended->store_time;
+  }
+  return results;
+}
+
+absl::StatusOr<Message> Topics::GetMessageAt(absl::string_view instance,
+                                             absl::string_view topic,
+                                             uint64_t storage_queue_id,
+                                             Offset offset) const {
+  return GetMessage(instance, topic,
+                    MsgIdOf(QueueId{storage_queue_id}, offset));
+}
+
+absl::StatusOr<Message> Topics::FindMessageAt(absl::string_view instance,
+                                              uint64_t storage_queue_id,
+                                              Offset offset) const {
+  RMQ_ASSIGN_OR_RETURN(BrokerCore::Instance * inst,
+                       core_->FindInstance(instance));
+  std::string topic;
+  {
+    absl::ReaderMutexLock l(&inst->topics_mu);
+    for (const auto& [name, t] : inst->topics) {
+      for (const BrokerCore::TopicBroker& b : t->brokers) {
+        for (QueueId id : b.queue_ids) {
+          if (id.value == storage_queue_id) topic = name;
+        }
+      }
+    }
+  }
+  if (topic.empty()) {
+    return Error(
+        absl::StatusCode::kNotFound, Reason::kMessageNotFound,
+        absl::StrCat("no topic holds storage queue ", storage_queue_id));
+  }
+  return GetMessageAt(instance, topic, storage_queue_id, offset);
+}
+
+absl::StatusOr<Topics::WatchId> Topics::WatchQueue(
+    absl::string_view instance, absl::string_view topic, const QueueRef& queue,
+    Offset offset, absl::Time deadline, absl::AnyInvocable<void()> done) {
+  BrokerCore& c = *core_;
+  RMQ_ASSIGN_OR_RETURN(BrokerCore::Instance * inst, c.FindInstance(instance));
+  RMQ_ASSIGN_OR_RETURN(BrokerCore::TopicView view, c.ViewTopic(inst, topic));
+  const BrokerCore::TopicQueue* q = view.Find(queue);
+  if (q == nullptr) {
+    return Error(absl::StatusCode::kNotFound, Reason::kTopicQueueNotFound,
+                 absl::StrCat("topic ", topic, " has no queue ",
+                              queue.broker_name, "/", queue.queue_id));
+  }
+  return c.AddWatch(q->log, offset.value, deadline, std::move(done));
+}
+
+bool Topics::CancelWatch(WatchId id) { return core_->CancelWatch(id); }
 
 absl::StatusOr<Message> Topics::GetMessage(absl::string_view instance,
                                            absl::string_view topic,
@@ -765,6 +876,26 @@ absl::StatusOr<TopicStatus> Topics::GetTopicStatus(
         {q.ref, stats.min_offset, stats.max_offset, stats.last_store_time});
   }
   return status;
+}
+
+absl::StatusOr<Topics::TimePosition> Topics::LookupTime(
+    absl::string_view instance, absl::string_view topic, const QueueRef& queue,
+    absl::Time t) const {
+  RMQ_ASSIGN_OR_RETURN(BrokerCore::Instance * inst,
+                       core_->FindInstance(instance));
+  RMQ_ASSIGN_OR_RETURN(BrokerCore::TopicView view,
+                       core_->ViewTopic(inst, topic));
+  const BrokerCore::TopicQueue* q = view.Find(queue);
+  if (q == nullptr) {
+    return Error(absl::StatusCode::kNotFound, Reason::kTopicQueueNotFound,
+                 absl::StrCat("topic ", topic, " has no queue ",
+                              queue.broker_name, "/", queue.queue_id));
+  }
+  if (t < absl::UnixEpoch()) t = absl::UnixEpoch();
+  absl::StatusOr<storage::TimeLookup> found = q->log->FirstOffsetAtOrAfter(t);
+  if (absl::IsNotFound(found.status())) return TopicNotFound(topic);
+  if (!found.ok()) return found.status();
+  return TimePosition{found->offset, found->store_time};
 }
 
 }  // namespace rewindmq::broker

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -128,6 +129,16 @@ struct ProduceRequest {
   // The producer's clock (RocketMQ born timestamp); kept as given.
   std::optional<absl::Time> born_time;
   QueueSelector selector;
+  // RocketMQ client fields, stored and returned as given (Message below).
+  int32_t flag = 0;
+  int32_t sys_flag = 0;
+  std::string born_host;  // "ip:port" of the producer
+  int32_t reconsume_times = 0;
+  // A delayed message: when this is in the future the message goes to the
+  // durable schedule store and is appended to its queue when due, stamped
+  // with the store time of that append (so the time index stays monotone
+  // and a rewind to a time before it was due never replays it early).
+  std::optional<absl::Time> deliver_time;
 };
 
 struct ProduceResult {
@@ -136,6 +147,12 @@ struct ProduceResult {
   QueueRef queue;
   Offset offset;          // the queue's max_offset before the append
   absl::Time store_time;  // assigned by storage; never decreasing per queue
+  // True when the message went to the schedule store (deliver_time in the
+  // future): then `offset` is its sequence in the schedule store, `msg_id`
+  // is empty and `store_time` is the time it is due.
+  bool scheduled = false;
+  // The storage queue's id (Message::storage_queue_id); 0 when scheduled.
+  uint64_t storage_queue_id = 0;
 };
 
 // A stored message as queries and fetches return it.
@@ -152,6 +169,15 @@ struct Message {
   std::string body;
   // Bytes the stored record takes (body plus keys, tags and properties).
   int64_t stored_bytes = 0;
+  // RocketMQ client fields as produced (ProduceRequest); 0 / empty for
+  // messages from the HTTP facades.
+  int32_t flag = 0;
+  int32_t sys_flag = 0;
+  std::string born_host;
+  int32_t reconsume_times = 0;
+  // The storage queue's id: with `offset` it names the record uniquely in
+  // the store (RocketMQ's physical offset is derived from the two).
+  uint64_t storage_queue_id = 0;
 };
 
 struct MessageQuery {
@@ -235,6 +261,45 @@ class Topics {
   absl::StatusOr<ProduceResult> Produce(absl::string_view instance,
                                         const ProduceRequest& req);
 
+  // Appends `reqs` to the one queue `queue` of `topic` as one batch: all
+  // are stored, with consecutive offsets, or none. Each request is checked
+  // as Produce checks it; their `topic`, `selector` and `deliver_time` are
+  // ignored. REQUIRES: !reqs.empty().
+  absl::StatusOr<std::vector<ProduceResult>> ProduceBatch(
+      absl::string_view instance, absl::string_view topic,
+      const QueueRef& queue, const std::vector<ProduceRequest>& reqs);
+
+  // The message stored at `offset` of the storage queue `storage_queue_id`
+  // (Message::storage_queue_id) in `topic`. NotFound + kMessageNotFound
+  // when no such message is retained there.
+  absl::StatusOr<Message> GetMessageAt(absl::string_view instance,
+                                       absl::string_view topic,
+                                       uint64_t storage_queue_id,
+                                       Offset offset) const;
+
+  // The topic holding storage queue `storage_queue_id`, with the message at
+  // `offset`: for clients that name a message by its physical position
+  // only. NotFound + kMessageNotFound.
+  absl::StatusOr<Message> FindMessageAt(absl::string_view instance,
+                                        uint64_t storage_queue_id,
+                                        Offset offset) const;
+
+  // Waiting for messages (long-polling pulls). Calls `done` exactly once,
+  // with no broker lock held, on the first of: the queue's max_offset
+  // passes `offset`; a reset of any consumer group on the topic (the
+  // consumer's position may have moved); `deadline`; Broker::StopWaiting().
+  // When max_offset is already past `offset`, `done` runs before this
+  // returns. Holds no thread. CancelWatch() removes it without calling it.
+  // NotFound: kTopicNotFound, kTopicQueueNotFound.
+  using WatchId = uint64_t;
+  absl::StatusOr<WatchId> WatchQueue(absl::string_view instance,
+                                     absl::string_view topic,
+                                     const QueueRef& queue, Offset offset,
+                                     absl::Time deadline,
+                                     absl::AnyInvocable<void()> done);
+  // False when the watch already fired or never existed.
+  bool CancelWatch(WatchId id);
+
   // The message with id `msg_id` in `topic`; NotFound + kMessageNotFound
   // when the id is malformed, names another topic, or was removed by
   // retention.
@@ -252,6 +317,19 @@ class Topics {
 
   absl::StatusOr<TopicStatus> GetTopicStatus(absl::string_view instance,
                                              absl::string_view topic) const;
+
+  // The first offset of one queue whose record was stored at or after `t`
+  // (one time-index lookup), with that record's store time; max_offset
+  // (and no store time) when every retained record is older.
+  // NotFound: kTopicQueueNotFound.
+  struct TimePosition {
+    Offset offset;
+    std::optional<absl::Time> store_time;
+  };
+  absl::StatusOr<TimePosition> LookupTime(absl::string_view instance,
+                                          absl::string_view topic,
+                                          const QueueRef& queue,
+                                          absl::Time t) const;
 
  private:
   friend class BrokerCore;

@@ -31,7 +31,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config git ccache
   librocksdb-dev libprotobuf-dev protobuf-compiler libabsl-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
 )
 

@@ -88,7 +88,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$binary" --listen 127.0.0.1:0 --data-dir "$work/data" --log-level "$log_level" \
+"$binary" --listen 127.0.0.1:0 --remoting-listen 127.0.0.1:0 --data-dir "$work/data" --log-level "$log_level" \
   "${server_flags[@]}" >"$work/stdout" 2>"$work/stderr" &
 server_pid=$!
 

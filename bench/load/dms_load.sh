@@ -97,7 +97,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # shellcheck disable=SC2086
-"$REWINDMQ_BINARY" --listen 127.0.0.1:0 --data-dir "$WORK/data" --log-level warning \
+"$REWINDMQ_BINARY" --listen 127.0.0.1:0 --remoting-listen 127.0.0.1:0 --data-dir "$WORK/data" --log-level warning \
   ${SERVER_ARGS:-} >"$WORK/stdout" 2>"$WORK/stderr" &
 PID=$!
 

@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
   }
   std::cout << "rewindmq listening on " << (*server)->address() << ", data in "
             << (*server)->data_dir() << std::endl;
+  for (const std::string& a : (*server)->remoting_addresses()) {
+    std::cout << "rewindmq remoting listening on " << a << std::endl;
+  }
 
   int sig = 0;
   sigwait(&signals, &sig);

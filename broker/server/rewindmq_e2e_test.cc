@@ -146,8 +146,9 @@ class Process {
 TEST(RewindmqBinaryTest, ServesHealthzAndExitsCleanlyOnSigterm) {
   rmqtest::ScopedTempDir dir;
   Process p;
-  ASSERT_TRUE(p.Spawn({"--listen", "127.0.0.1:0", "--data-dir", dir.Sub("data"),
-                       "--worker-threads", "2"}));
+  ASSERT_TRUE(
+      p.Spawn({"--listen", "127.0.0.1:0", "--remoting-listen", "127.0.0.1:0",
+               "--data-dir", dir.Sub("data"), "--worker-threads", "2"}));
   const std::optional<std::string> line = p.ReadLine(kStartTimeout);
   ASSERT_TRUE(line.has_value()) << "no startup line; stderr:\n"
                                 << p.stderr_text();
@@ -171,7 +172,8 @@ TEST(RewindmqBinaryTest, ServesHealthzAndExitsCleanlyOnSigterm) {
 TEST(RewindmqBinaryTest, SigintAlsoStopsItCleanly) {
   rmqtest::ScopedTempDir dir;
   Process p;
-  ASSERT_TRUE(p.Spawn({"--listen=127.0.0.1:0", "--data-dir", dir.Sub("d")}));
+  ASSERT_TRUE(p.Spawn({"--listen=127.0.0.1:0", "--remoting-listen=127.0.0.1:0",
+                       "--data-dir", dir.Sub("d")}));
   ASSERT_TRUE(p.ReadLine(kStartTimeout).has_value()) << p.stderr_text();
   p.Signal(SIGINT);
   const std::optional<int> code = p.Wait(kStopTimeout);
@@ -183,7 +185,8 @@ TEST(RewindmqBinaryTest, ConfigurationComesFromTheEnvironmentToo) {
   rmqtest::ScopedTempDir dir;
   Process p;
   setenv("REWINDMQ_DATA_DIR", dir.Sub("from-env").c_str(), 1);
-  const bool spawned = p.Spawn({"--listen", "127.0.0.1:0"});
+  const bool spawned =
+      p.Spawn({"--listen", "127.0.0.1:0", "--remoting-listen", "127.0.0.1:0"});
   unsetenv("REWINDMQ_DATA_DIR");
   ASSERT_TRUE(spawned);
   const std::optional<std::string> line = p.ReadLine(kStartTimeout);
@@ -210,12 +213,12 @@ TEST(RewindmqBinaryTest, BadFlagExitsTwoNamingTheFlag) {
 TEST(RewindmqBinaryTest, BusyDataDirExitsOneWithAClearMessage) {
   rmqtest::ScopedTempDir dir;
   Process first;
-  ASSERT_TRUE(
-      first.Spawn({"--listen", "127.0.0.1:0", "--data-dir", dir.Sub("d")}));
+  ASSERT_TRUE(first.Spawn({"--listen", "127.0.0.1:0", "--remoting-listen",
+                           "127.0.0.1:0", "--data-dir", dir.Sub("d")}));
   ASSERT_TRUE(first.ReadLine(kStartTimeout).has_value()) << first.stderr_text();
   Process second;
-  ASSERT_TRUE(
-      second.Spawn({"--listen", "127.0.0.1:0", "--data-dir", dir.Sub("d")}));
+  ASSERT_TRUE(second.Spawn({"--listen", "127.0.0.1:0", "--remoting-listen",
+                            "127.0.0.1:0", "--data-dir", dir.Sub("d")}));
   ASSERT_EQ(second.Wait(kStartTimeout), std::optional<int>(1));
   EXPECT_THAT(second.stderr_text(), HasSubstr(dir.Sub("d")));
   first.Signal(SIGTERM);

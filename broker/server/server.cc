@@ -10,6 +10,7 @@
 #include "broker/broker.h"
 #include "broker/facades/cmq/cmq_handler.h"
 #include "broker/facades/dms/handler.h"
+#include "broker/facades/remoting/server.h"
 #include "broker/http/health.h"
 #include "broker/http/http_server.h"
 #include "broker/http/router.h"
@@ -28,6 +29,8 @@ struct ServerComponents {
   httpd::HealthHandler health;
   httpd::Router router;
   std::unique_ptr<httpd::HttpServer> http;
+  // RocketMQ remoting clients; null when turned off.
+  std::unique_ptr<facade::remoting::RemotingServer> remoting;
 };
 
 namespace {
@@ -127,6 +130,20 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   RMQ_ASSIGN_OR_RETURN(c->http,
                        httpd::HttpServer::Bind(HttpOptionsFor(config)));
   RegisterRoutes(config, c->http->address(), *c);
+  if (!config.remoting_host.empty()) {
+    facade::remoting::RemotingConfig rc;
+    rc.instance = config.remoting_instance.empty()
+                      ? c->broker->default_instance()
+                      : config.remoting_instance;
+    rc.auto_create_group = config.remoting_auto_create_group;
+    facade::remoting::RemotingServerOptions ro;
+    ro.host = config.remoting_host;
+    ro.port = config.remoting_port;
+    ro.advertise = config.remoting_advertise;
+    ro.max_connections = config.max_connections;
+    RMQ_ASSIGN_OR_RETURN(c->remoting, facade::remoting::RemotingServer::Start(
+                                          c->broker.get(), rc, ro));
+  }
   RMQ_RETURN_IF_ERROR(c->http->Serve(&c->router));
   c->health.set_state(httpd::HealthHandler::State::kServing);
   RMQ_LOG(kInfo, "rewindmq serving on ", c->http->address(), ", data in ",
@@ -147,6 +164,11 @@ Server::~Server() {
 
 std::string Server::address() const { return components_->http->address(); }
 
+std::vector<std::string> Server::remoting_addresses() const {
+  if (components_->remoting == nullptr) return {};
+  return components_->remoting->addresses();
+}
+
 uint16_t Server::port() const { return components_->http->port(); }
 
 absl::Status Server::Shutdown() {
@@ -159,6 +181,7 @@ absl::Status Server::Shutdown() {
   c.broker->StopWaiting();
   RMQ_LOG(kInfo, "shutting down: draining HTTP for at most ",
           absl::FormatDuration(config_.drain_timeout));
+  if (c.remoting != nullptr) c.remoting->Shutdown();
   c.http->Shutdown(config_.drain_timeout);
   absl::Status synced = c.broker->Sync();
   c.broker.reset();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -42,6 +43,9 @@ class Server {
   // asked for).
   std::string address() const;
   uint16_t port() const;
+  // Bound addresses of the RocketMQ remoting listeners (broker-0 first);
+  // empty when the protocol is off.
+  std::vector<std::string> remoting_addresses() const;
   // The data directory as an absolute path.
   const std::string& data_dir() const { return data_dir_; }
 

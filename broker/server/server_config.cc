@@ -136,6 +136,44 @@ absl::Status ApplyListen(absl::string_view value, ServerConfig* config) {
   return absl::OkStatus();
 }
 
+absl::Status ApplyRemotingListen(absl::string_view value,
+                                 ServerConfig* config) {
+  if (value.empty()) {
+    config->remoting_host.clear();
+    config->remoting_port = 0;
+    return absl::OkStatus();
+  }
+  ServerConfig parsed;
+  RMQ_RETURN_IF_ERROR(ApplyListen(value, &parsed));
+  config->remoting_host = parsed.listen_host;
+  config->remoting_port = parsed.listen_port;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyRemotingAdvertise(absl::string_view value,
+                                    ServerConfig* config) {
+  config->remoting_advertise = std::string(value);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyRemotingInstance(absl::string_view value,
+                                   ServerConfig* config) {
+  config->remoting_instance = std::string(value);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyRemotingAutoCreateGroup(absl::string_view value,
+                                          ServerConfig* config) {
+  if (value == "true" || value == "on" || value == "1") {
+    config->remoting_auto_create_group = true;
+  } else if (value == "false" || value == "off" || value == "0") {
+    config->remoting_auto_create_group = false;
+  } else {
+    return absl::InvalidArgumentError("expected true or false");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyDataDir(absl::string_view value, ServerConfig* config) {
   if (value.empty()) return absl::InvalidArgumentError("expected a directory");
   config->data_dir = std::string(value);
@@ -290,6 +328,24 @@ constexpr Setting kSettings[] = {
      "Address to serve HTTP on; port 0 picks a free port. The bound address "
      "is printed on stdout.",
      ApplyListen},
+    {"remoting-listen", "HOST:PORT", "127.0.0.1:9876",
+     "Address for Apache RocketMQ remoting clients: name server and "
+     "broker-0 (broker-i of a multi-broker instance on PORT + i). Port 0 "
+     "picks free ports; empty turns the protocol off. The bound address is "
+     "printed on stdout.",
+     ApplyRemotingListen},
+    {"remoting-advertise", "HOST[:PORT]", "",
+     "IPv4 address handed to RocketMQ clients in routes and message ids; "
+     "empty means the remoting listen address (0.0.0.0 as 127.0.0.1).",
+     ApplyRemotingAdvertise},
+    {"remoting-instance", "ID", "",
+     "The instance whose topics and groups RocketMQ clients see; empty means "
+     "the default (first) instance.",
+     ApplyRemotingInstance},
+    {"remoting-auto-create-group", "BOOL", "true",
+     "A RocketMQ consumer of an unknown group creates the group; false "
+     "refuses it.",
+     ApplyRemotingAutoCreateGroup},
     {"data-dir", "DIR", "./rewindmq-data",
      "Directory of the message store (created when missing).", ApplyDataDir},
     {"durability", "MODE", "interval",

@@ -48,6 +48,20 @@ struct ServerConfig {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 9555;
 
+  // --remoting-listen HOST:PORT for RocketMQ remoting clients (name server
+  // and broker-0; broker-i on PORT + i). Empty host: the facade is off.
+  std::string remoting_host = "127.0.0.1";
+  uint16_t remoting_port = 9876;
+  // --remoting-advertise HOST[:PORT]: the address written into routes and
+  // message ids; empty means the listen address.
+  std::string remoting_advertise;
+  // --remoting-instance: the DMS instance remoting clients see; empty
+  // means the default (first) instance.
+  std::string remoting_instance;
+  // --remoting-auto-create-group: a heartbeat of an unknown consumer group
+  // creates it.
+  bool remoting_auto_create_group = true;
+
   // --data-dir
   std::string data_dir = "./rewindmq-data";
   // --durability always|interval|never

@@ -25,6 +25,7 @@ class ServerTest : public ::testing::Test {
     ServerConfig config;
     config.listen_host = "127.0.0.1";
     config.listen_port = 0;
+    config.remoting_port = 0;
     config.data_dir = dir_.Sub("data");
     config.worker_threads = 2;
     config.io_threads = 1;

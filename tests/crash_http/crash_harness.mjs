@@ -313,7 +313,7 @@ class Server {
   }
 
   async start() {
-    const args = ['--listen', '127.0.0.1:0', '--data-dir', this.dataDir,
+    const args = ['--listen', '127.0.0.1:0', '--remoting-listen', '127.0.0.1:0', '--data-dir', this.dataDir,
       '--durability', this.durability, '--flush-interval-ms', '50',
       '--segment-bytes', String(this.opts.segmentBytes),
       '--index-interval-bytes', String(this.opts.indexIntervalBytes),

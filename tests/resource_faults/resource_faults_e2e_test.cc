@@ -104,8 +104,9 @@ class ServerProcess {
                      const std::vector<std::string>& flags = {}) {
     log_path_ = log_path;
     std::vector<std::string> args = {
-        REWINDMQ_BINARY, "--listen",     "127.0.0.1:0", "--data-dir",
-        data_dir,        "--durability", "always"};
+        REWINDMQ_BINARY, "--listen",   "127.0.0.1:0", "--remoting-listen",
+        "127.0.0.1:0",   "--data-dir", data_dir,      "--durability",
+        "always"};
     args.insert(args.end(), flags.begin(), flags.end());
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());

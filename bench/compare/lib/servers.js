@@ -163,7 +163,7 @@ function diskUsage(dir) {
 // "rewindmq listening on 127.0.0.1:PORT, data in DIR" once serving.
 async function startRewindmq(binary, dataDir, logDir) {
   const proc = new Proc('rewindmq', binary,
-    ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warning'], logDir);
+    ['--listen', '127.0.0.1:0', '--remoting-listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warning'], logDir);
   const m = await proc.waitForLine(/^rewindmq listening on 127\.0\.0\.1:(\d+), data in (.*)$/m);
   proc.port = Number(m[1]);
   proc.dataDir = dataDir;

@@ -304,7 +304,7 @@ class Call {
     v.retry_max_time = g.retry_max_time;
     v.created_at_ms = Millis(g.created_at);
     v.consume_orderly = g.consume_orderly;
-    v.group_online = false;  // no consumer attaches through this broker API
+    v.group_online = !broker_.clients().Consumers(inst(), g.name).empty();
     v.topic_subscription_count = static_cast<int>(g.topics.size());
     return v;
   }
@@ -427,8 +427,24 @@ class Call {
   absl::StatusOr<Reply> ListConsumers() {
     RMQ_ASSIGN_OR_RETURN(ConsumersQuery q, ParseConsumersQuery(route_.query));
     RMQ_ASSIGN_OR_RETURN(broker::GroupInfo g, FindGroup(route_.group));
-    // The broker API has no notion of attached consumers yet: none online.
-    return Ok(RenderConsumers(g.name, {}, q));
+    // RocketMQ clients connected now (remoting), one entry per client id.
+    std::vector<ClientView> clients;
+    for (const broker::ConsumerClientInfo& c :
+         broker_.clients().Consumers(inst(), g.name)) {
+      ClientView v;
+      v.language = c.language;
+      v.version = c.version;
+      v.client_id = c.client_id;
+      v.client_addr = c.address;
+      if (!c.consume_type.empty()) v.consume_type = c.consume_type;
+      for (const broker::ClientSubscription& sub : c.subscriptions) {
+        if (absl::StartsWith(sub.topic, "%RETRY%")) continue;
+        v.subscriptions.push_back(
+            {sub.topic, sub.expression_type, sub.expression});
+      }
+      clients.push_back(std::move(v));
+    }
+    return Ok(RenderConsumers(g.name, clients, q));
   }
 
   // ---- Messages ---------------------------------------------------------
@@ -451,6 +467,8 @@ class Call {
         v.properties.emplace_back(name, value);
       }
     }
+    if (v.born_host.empty()) v.born_host = m.born_host;  // RocketMQ clients
+    v.reconsume_times = m.reconsume_times;
     v.store_size = m.stored_bytes;
     v.store_host = config_.advertised_address;
     v.broker_name = m.queue.broker_name;

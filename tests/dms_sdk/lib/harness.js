@@ -98,7 +98,7 @@ class Server {
   // args: extra flags, e.g. ['--dms-credentials', 'AK:SK'].
   static async start(args = []) {
     const dataDir = fs.mkdtempSync(path.join(SCRATCH, 'data-'));
-    const child = spawn(BINARY, ['--listen', '127.0.0.1:0', '--data-dir', dataDir,
+    const child = spawn(BINARY, ['--listen', '127.0.0.1:0', '--remoting-listen', '127.0.0.1:0', '--data-dir', dataDir,
       '--worker-threads', '4', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     const logs = { stdout: '', stderr: '' };
