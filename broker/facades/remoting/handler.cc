@@ -5,8 +5,15 @@
 
 namespace rewindmq::facade::remoting {
 
-void Dispatch(const RequestContext& ctx, const RemotingCommand& req) {
+void Dispatch(const RequestContext& request_ctx, const RemotingCommand& req) {
   using namespace internal;  // NOLINT(build/namespaces): the handler table
+  // A oneway request is processed like any other and never answered.
+  RequestContext oneway_ctx;
+  if (req.is_oneway()) {
+    oneway_ctx = request_ctx;
+    oneway_ctx.respond = [](RemotingCommand) {};
+  }
+  const RequestContext& ctx = req.is_oneway() ? oneway_ctx : request_ctx;
   switch (req.code) {
     case code::kGetRouteInfoByTopic:
       return HandleRoute(ctx, req);

@@ -100,6 +100,7 @@ struct RequestContext {
 };
 
 // Runs the handler of req.code; unknown codes get REQUEST_CODE_NOT_SUPPORTED.
+// Oneway requests (kFlagOneway) are handled but never answered.
 // May block on storage: call it on a worker thread.
 void Dispatch(const RequestContext& ctx, const RemotingCommand& req);
 

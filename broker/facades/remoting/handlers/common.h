@@ -59,6 +59,11 @@ absl::StatusOr<int64_t> IntField(const RemotingCommand& req,
 bool BoolField(const RemotingCommand& req, absl::string_view key,
                bool fallback);
 
+// The broker's clock (fake in tests).
+inline absl::Time Now(const RequestContext& ctx) {
+  return ctx.broker->options().clock->Now();
+}
+
 // This listener's queue `queue_id`.
 broker::QueueRef QueueOf(const RequestContext& ctx, int64_t queue_id);
 // The advertised address of the listener's broker as a HostPort.

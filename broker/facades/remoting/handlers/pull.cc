@@ -115,7 +115,7 @@ void Suspend(const RequestContext& ctx, const RemotingCommand& req,
   };
   absl::StatusOr<broker::Topics::WatchId> w = ctx.broker->topics().WatchQueue(
       ctx.config->instance, p.topic, QueueOf(ctx, p.queue_id),
-      Offset{p.queue_offset}, absl::Now() + wait, std::move(resume));
+      Offset{p.queue_offset}, Now(ctx) + wait, std::move(resume));
   if (!w.ok()) Pull(ctx, req, p, false);
 }
 

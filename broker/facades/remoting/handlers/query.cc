@@ -62,8 +62,7 @@ void HandleQueryMessage(const RequestContext& ctx, const RemotingCommand& req) {
     return Reply(ctx, req, status::kQueryNotFound,
                  absl::StrCat("no message with key ", *key, " in ", *topic));
   }
-  r.Set("indexLastUpdateTimestamp",
-        absl::StrCat(absl::ToUnixMillis(absl::Now())));
+  r.Set("indexLastUpdateTimestamp", absl::StrCat(absl::ToUnixMillis(Now(ctx))));
   r.Set("indexLastUpdatePhyoffset", "0");
   ctx.respond(std::move(r));
 }

@@ -170,7 +170,7 @@ void HandleSend(const RequestContext& ctx, const RemotingCommand& req) {
                  std::string(body.status().message()));
   broker::ProduceRequest p = ProduceOf(ctx, *h);
   p.body = *std::move(body);
-  ApplyProperties(h->properties, absl::Now(), &p);
+  ApplyProperties(h->properties, Now(ctx), &p);
   for (const auto& [k, v] : p.properties) {
     if (k == "TRAN_MSG" && v == "true") {
       return Reply(ctx, req, status::kMessageIllegal,
@@ -198,7 +198,7 @@ void HandleSendBatch(const RequestContext& ctx, const RemotingCommand& req) {
                  std::string(items.status().message()));
   std::vector<broker::ProduceRequest> batch;
   batch.reserve(items->size());
-  const absl::Time now = absl::Now();
+  const absl::Time now = Now(ctx);
   for (BatchItem& item : *items) {
     broker::ProduceRequest p = ProduceOf(ctx, *h);
     p.flag = item.flag;
@@ -278,7 +278,7 @@ void HandleSendBack(const RequestContext& ctx, const RemotingCommand& req) {
     p.topic = absl::StrCat(kRetryPrefix, *group);
     const int level = *delay_level == 0 ? 3 + m->reconsume_times
                                         : static_cast<int>(*delay_level);
-    p.deliver_time = absl::Now() + DelayOfLevel(level);
+    p.deliver_time = Now(ctx) + DelayOfLevel(level);
   }
   if (absl::Status s = EnsureSystemTopic(ctx, p.topic); !s.ok()) {
     return ReplyError(ctx, req, s);
