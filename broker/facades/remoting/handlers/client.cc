@@ -19,12 +19,16 @@ std::string StringOf(const json::object& o, absl::string_view key,
   return std::string(v->as_string());
 }
 
-// MQVersion.Version ordinal -> "V4_9_8" (the releases clients report).
+// MQVersion.Version ordinal -> "V4_9_8". From V4_0_0_SNAPSHOT (212) on,
+// every release x.y.z has two ordinals (x_y_z_SNAPSHOT, then x_y_z), ten
+// patch releases per minor and ten minors per major: V4_9_4 is 401,
+// V4_9_8 409, V5_3_3 479.
 std::string VersionName(int32_t v) {
-  // Ordinals of the 4.x and 5.x releases: V4_0_0 is 191 ... each release
-  // one step, with ten snapshot steps per minor line.
-  if (v <= 0) return "UNKNOWN";
-  return absl::StrCat("V", v);
+  if (v < 212) return absl::StrCat("V3 (", v, ")");
+  const int off = v - 212;
+  const int major = 4 + off / 200, minor = off % 200 / 20, patch = off % 20 / 2;
+  return absl::StrCat("V", major, "_", minor, "_", patch,
+                      off % 2 == 0 ? "_SNAPSHOT" : "");
 }
 
 }  // namespace
