@@ -17,7 +17,13 @@
 //      back only after a RewindQueue that covers it, a received message is
 //      not received again before its visibility timeout ends, dequeueCount
 //      counts every delivery, and a delete before the timeout succeeds;
-//   3. every rewind answer equals a brute-force oracle: DMS
+//   3. RocketMQ remoting producers (SEND_MESSAGE_V2) and pullers (PULL_MESSAGE
+//      + UPDATE_CONSUMER_OFFSET) share the DMS topics: their acknowledged
+//      messages are checked like DMS sends (by the DMS read-back), every
+//      pulled record equals what was sent at that queue and offset, and a
+//      consumer group's offsets after the restart are the last acknowledged
+//      commit (or a later one that was in flight);
+//   4. every rewind answer equals a brute-force oracle: DMS
 //      reset-message-offset (dms-rocketmq.md 8) per queue against the
 //      smallest offset with store_timestamp >= T (or max_offset), during
 //      load and after each restart; CMQ RewindQueue (cmq-v2.md 9.2) by the
@@ -40,6 +46,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+
+import { RemotingConnection, decodeRecords, dmsMsgIdOf, encodeProperties } from './remoting_client.mjs';
 
 // ---------------------------------------------------------------- options
 
@@ -281,6 +289,7 @@ function httpRequest(agent, port, method, urlPath, { body, headers = {}, timeout
 
 const INSTANCE = '00000000-0000-4000-8000-000000000001';
 const STARTUP_LINE = /^rewindmq listening on 127\.0\.0\.1:(\d+), data in (.*)$/m;
+const REMOTING_LINE = /^rewindmq remoting listening on 127\.0\.0\.1:(\d+)$/m;
 const START_TIMEOUT_MS = SLOW ? 120000 : 30000;
 const STOP_TIMEOUT_MS = SLOW ? 60000 : 30000;
 const LOG_TAIL = 32 * 1024;
@@ -351,8 +360,13 @@ class Server {
       if (this.exit) throw new Error(`rewindmq exited during start: ${JSON.stringify(this.exit)}\n${this.stderrTail}`);
       if (nowMs() > deadline) throw new Error(`rewindmq printed no startup line within ${START_TIMEOUT_MS} ms`);
       const m = STARTUP_LINE.exec(stdout);
-      if (m) this.port = Number(m[1]);
-      else await sleep(10);
+      const r = REMOTING_LINE.exec(stdout);
+      if (m && r) {
+        this.port = Number(m[1]);
+        this.remotingPort = Number(r[1]);
+      } else {
+        await sleep(10);
+      }
     }
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     for (;;) {
@@ -376,7 +390,30 @@ class Server {
     if (!this.exit) this.child.kill('SIGKILL');
     const e = await this.exited;
     this.agent.destroy();
+    if (this.remotingConn) this.remotingConn.close();
     return e;
+  }
+
+  // One shared remoting connection (requests are multiplexed by opaque).
+  async remoting() {
+    if (!this.remotingConn || this.remotingConn.closed) {
+      try {
+        this.remotingConn = await RemotingConnection.connect(this.remotingPort, REQUEST_TIMEOUT_MS);
+      } catch (e) {
+        throw new NetError(e.message, 'remoting');
+      }
+    }
+    return this.remotingConn;
+  }
+
+  // A remoting request; a closed connection is a NetError like HTTP's.
+  async rmq(code, ext, body) {
+    const c = await this.remoting();
+    try {
+      return await c.request(code, ext, body, REQUEST_TIMEOUT_MS);
+    } catch (e) {
+      throw new NetError(e.message, 'remoting');
+    }
   }
 
   // Graceful stop: SIGTERM, expecting exit code 0.
@@ -432,6 +469,9 @@ const PLAIN = `/v2/local/instances/${INSTANCE}`;
 const ENGINE = `/v2/reliability/local/instances/${INSTANCE}`;
 const ROCKET = `/v2/local/rocketmq/instances/${INSTANCE}`;
 const GROUP = 'crash-group';
+// The remoting pullers' group (never reset, so its offsets only grow).
+const RMQ_GROUP = 'crash-rmq-group';
+const RMQ_QUEUES = 4; // queues per generation topic (createGen)
 const FAR_FUTURE_MS = 4102444800000; // 2100-01-01
 
 // ---------------------------------------------------------------- model
@@ -457,6 +497,11 @@ class Gen {
     this.dmsAckedMax = new Map(); // "broker/queue" -> largest acked offset
     this.dmsLoadResets = []; // resets answered during load, checked after restart
     this.dmsMessages = null; // last full read back
+    // Remoting: per queue id of broker-0, the puller's next offset, the last
+    // acknowledged commit and the largest commit sent.
+    this.rmqPos = new Map();
+    this.rmqAckedCommit = new Map();
+    this.rmqSentCommit = new Map();
     this.checkedRestarts = 0;
   }
 }
@@ -472,7 +517,8 @@ class Load {
     this.server = server;
     this.cycle = cycle;
     this.killing = false;
-    this.counts = { dmsSend: 0, cmqSend: 0, cmqRecv: 0, cmqDel: 0, dmsReset: 0, cmqRewind: 0, dmsQuery: 0 };
+    this.counts = { dmsSend: 0, cmqSend: 0, cmqRecv: 0, cmqDel: 0, dmsReset: 0, cmqRewind: 0, dmsQuery: 0,
+      rmqSend: 0, rmqPull: 0 };
     this.acked = 0;
   }
 
@@ -488,7 +534,7 @@ class Load {
     let n = 0;
     while (!this.killing) {
       const op = rng.weighted([[30, 'dmsSend'], [15, 'cmqSend'], [8, 'cmqBatch'], [30, 'cmqRecv'],
-        [5, 'dmsReset'], [1, 'cmqRewind'], [9, 'dmsQuery']]);
+        [5, 'dmsReset'], [1, 'cmqRewind'], [9, 'dmsQuery'], [15, 'rmqSend'], [8, 'rmqPull']]);
       n++;
       try {
         await this[op](rng, w, n);
@@ -533,6 +579,72 @@ class Load {
     g.dmsAckedMax.set(k, Math.max(g.dmsAckedMax.get(k) ?? -1, a.queue_offset));
   }
 
+  // A RocketMQ producer's send (SEND_MESSAGE_V2) with a client message id.
+  async rmqSend(rng, w, n) {
+    const g = this.gen;
+    const tag = `r${g.id}.${w}.${n}`;
+    const body = `${tag}|${randomPayload(rng)}`;
+    const uniq = [...Array(32)].map(() => '0123456789ABCDEF'[rng.int(0, 15)]).join('');
+    const props = [];
+    if (rng.chance(0.5)) props.push({ name: 'KEYS', value: `k${tag}` });
+    if (rng.chance(0.3)) props.push({ name: 'TAGS', value: rng.pick(['tagA', 'tagB']) });
+    if (rng.chance(0.5)) props.push({ name: 'p0', value: randomText(rng, rng.int(1, 20)) });
+    const rec = { body, props, uniq, ack: null, state: 'pending', sentAt: nowMs(), respAt: null };
+    g.dmsSends.set(tag, rec);
+    const queueId = rng.int(0, RMQ_QUEUES - 1);
+    const wire = encodeProperties([['UNIQ_KEY', uniq], ...props.map((p) => [p.name, p.value])]);
+    this.counts.rmqSend++;
+    const r = await this.server.rmq(310, {
+      a: 'crash-producer', b: g.topic, c: 'TBW102', d: '4', e: String(queueId), f: '0',
+      g: String(nowMs()), h: '0', i: wire, j: '0', k: 'false', m: 'false',
+    }, Buffer.from(body, 'utf8'));
+    rec.respAt = nowMs();
+    if (r.code !== 0) {
+      rec.state = 'failed';
+      throw new Error(`remoting send answered ${r.code} ${r.remark}`);
+    }
+    const offset = Number(r.ext.queueOffset);
+    const ok = this.ctx.report.check(/^[0-9A-F]{32}$/.test(r.ext.msgId || '') && Number(r.ext.queueId) === queueId &&
+      Number.isInteger(offset), () => `remoting send of ${tag} answered malformed fields ${JSON.stringify(r.ext)}`);
+    if (!ok) return;
+    rec.state = 'acked';
+    rec.ack = { msg_id: dmsMsgIdOf(r.ext.msgId), queue_id: queueId, queue_offset: offset, broker_name: 'broker-0' };
+    this.acked++;
+    const k = queueKey('broker-0', queueId);
+    g.dmsAckedMax.set(k, Math.max(g.dmsAckedMax.get(k) ?? -1, offset));
+  }
+
+  // A RocketMQ puller: PULL_MESSAGE at its position, each record checked
+  // against what was sent, then a synchronous UPDATE_CONSUMER_OFFSET.
+  async rmqPull(rng) {
+    const g = this.gen;
+    const q = rng.int(0, RMQ_QUEUES - 1);
+    if (this.rmqBusy?.has(q)) return;
+    (this.rmqBusy ??= new Set()).add(q);
+    try {
+      const from = g.rmqPos.get(q) ?? 0;
+      this.counts.rmqPull++;
+      const r = await this.server.rmq(11, {
+        consumerGroup: RMQ_GROUP, topic: g.topic, queueId: String(q), queueOffset: String(from),
+        maxMsgNums: '16', sysFlag: '0', commitOffset: '0', suspendTimeoutMillis: '0', subscription: '*',
+        subVersion: '0', expressionType: 'TAG',
+      });
+      if (r.code === 19) return;
+      if (r.code !== 0) throw new Error(`remoting pull of ${g.topic}/${q}@${from} answered ${r.code} ${r.remark}`);
+      const records = decodeRecords(r.body);
+      checkPulled(this.ctx, g, q, from, records, 'during load');
+      const next = Number(r.ext.nextBeginOffset);
+      g.rmqPos.set(q, next);
+      g.rmqSentCommit.set(q, Math.max(g.rmqSentCommit.get(q) ?? 0, next));
+      const c = await this.server.rmq(15, { consumerGroup: RMQ_GROUP, topic: g.topic, queueId: String(q),
+        commitOffset: String(next) });
+      if (c.code !== 0) throw new Error(`remoting commit of ${g.topic}/${q} to ${next} answered ${c.code} ${c.remark}`);
+      g.rmqAckedCommit.set(q, Math.max(g.rmqAckedCommit.get(q) ?? 0, next));
+    } finally {
+      this.rmqBusy.delete(q);
+    }
+  }
+
   async dmsQuery(rng) {
     const g = this.gen;
     const acked = [...g.dmsSends.values()].filter((s) => s.state === 'acked');
@@ -545,7 +657,7 @@ class Load {
     const m = r.json.messages?.[0];
     this.ctx.report.check(r.json.total === 1 && m && sameDmsMessage(m, s),
       () => `DMS query by msg_id ${s.ack.msg_id} right after its send was acked returned ` +
-        `${short(r.json, 300)}; expected body ${short(s.body)} at ${s.ack.broker_name}/${s.ack.queue_id}@${s.ack.queue_offset}`);
+        `${JSON.stringify(r.json.messages?.[0]?.property_list)}; sent ${JSON.stringify(s.props)} uniq ${s.uniq}; expected body ${short(s.body)} at ${s.ack.broker_name}/${s.ack.queue_id}@${s.ack.queue_offset}`);
   }
 
   async cmqSend(rng, w, n) {
@@ -818,6 +930,50 @@ function checkCmqDeliveries(ctx, g) {
 
 // ---------------------------------------------------------------- DMS checks
 
+// Pulled records are what was sent at those offsets, in order.
+function checkPulled(ctx, g, q, from, records, when) {
+  const rep = ctx.report;
+  records.forEach((rec, i) => {
+    rep.check(rec.queueOffset === from + i && rec.queueId === q && rec.topic === g.topic,
+      () => `remoting pull ${when} of ${g.topic}/${q}@${from}: record ${i} is ${rec.topic}/${rec.queueId}@${rec.queueOffset}`);
+    const tag = tagOf(rec.body);
+    const sent = tag === null ? undefined : g.dmsSends.get(tag);
+    if (!rep.check(sent !== undefined, () => `remoting pull ${when}: ${g.topic}/${q}@${rec.queueOffset} was never sent: ${short(rec.body)}`)) return;
+    rep.check(rec.body === sent.body, () => `remoting pull ${when}: ${tag} body ${short(rec.body)}, sent ${short(sent.body)}`);
+    if (sent.uniq) {
+      rep.check(rec.properties.get('UNIQ_KEY') === sent.uniq,
+        () => `remoting pull ${when}: ${tag} UNIQ_KEY ${rec.properties.get('UNIQ_KEY')}, sent ${sent.uniq}`);
+    }
+    if (sent.ack) {
+      rep.check(sent.ack.queue_id === q && sent.ack.queue_offset === rec.queueOffset,
+        () => `remoting pull ${when}: ${tag} at ${q}@${rec.queueOffset}, acknowledged at ${sent.ack.queue_id}@${sent.ack.queue_offset}`);
+    }
+  });
+}
+
+// After a restart the remoting group's offsets are the last acknowledged
+// commit (or a later one in flight), and pulling from there still matches.
+async function rmqCheckOffsets(ctx, server, g) {
+  const rep = ctx.report;
+  for (let q = 0; q < RMQ_QUEUES; q++) {
+    const acked = g.rmqAckedCommit.get(q);
+    if (acked === undefined) continue;
+    const r = await server.rmq(14, { consumerGroup: RMQ_GROUP, topic: g.topic, queueId: String(q) });
+    const got = r.code === 0 ? Number(r.ext.offset) : null;
+    rep.check(got !== null && got >= acked && got <= (g.rmqSentCommit.get(q) ?? acked),
+      () => `remoting: offset of ${RMQ_GROUP} on ${g.topic}/${q} after the restart is ${got} (code ${r.code}); ` +
+        `last acknowledged commit ${acked}, largest sent ${g.rmqSentCommit.get(q)}`);
+    if (got === null) continue;
+    g.rmqPos.set(q, got);
+    const p = await server.rmq(11, {
+      consumerGroup: RMQ_GROUP, topic: g.topic, queueId: String(q), queueOffset: String(got),
+      maxMsgNums: '32', sysFlag: '0', suspendTimeoutMillis: '0', subscription: '*', expressionType: 'TAG',
+    });
+    if (p.code === 0) checkPulled(ctx, g, q, got, decodeRecords(p.body), 'after the restart');
+    else rep.check(p.code === 19, () => `remoting pull of ${g.topic}/${q}@${got} after the restart answered ${p.code} ${p.remark}`);
+  }
+}
+
 function propsMap(list) {
   const m = new Map();
   for (const p of list || []) m.set(p.name, p.value);
@@ -829,7 +985,8 @@ function sameDmsMessage(m, sent) {
   if (m.body !== sent.body) return false;
   const got = propsMap(m.property_list);
   const want = propsMap(sent.props);
-  if (got.get('UNIQ_KEY') !== m.msg_id) return false;
+  // REST sends show the broker's id; RocketMQ clients' their own.
+  if (got.get('UNIQ_KEY') !== (sent.uniq ?? m.msg_id)) return false;
   got.delete('UNIQ_KEY');
   if (got.size !== want.size) return false;
   for (const [k, v] of want) if (got.get(k) !== v) return false;
@@ -1144,6 +1301,7 @@ async function verify(ctx, server, live, deleted, cycle) {
   const rng = new Rng(ctx.opts.seed, 'verify', cycle);
   for (const g of deleted) await checkDeleted(ctx, server, g);
   for (const g of live) await dmsCheckTopic(ctx, server, g, rng, cycle);
+  for (const g of live) await rmqCheckOffsets(ctx, server, g);
   // The generation loaded last goes last: its in-flight deliveries need the
   // visibility timeout to pass, which the other checks overlap.
   for (const g of live) await cmqCheckQueue(ctx, server, g, rng, cycle);
@@ -1220,7 +1378,8 @@ async function main() {
       const c = load.counts;
       console.log(`cycle ${cycle}: ${mode.padEnd(8)} start ${startMs} ms, verify ${verifyMs} ms, checks ${report.checks - checksBefore}, ` +
         `load ${loadMs} ms: acked ${load.acked} (dms ${c.dmsSend} sent, cmq ${c.cmqSend} sent, ${c.cmqRecv} receives, ` +
-        `${c.cmqDel} deletes, ${c.dmsReset} dms resets, ${c.cmqRewind} cmq rewinds, ${c.dmsQuery} queries), ` +
+        `${c.cmqDel} deletes, ${c.dmsReset} dms resets, ${c.cmqRewind} cmq rewinds, ${c.dmsQuery} queries, ` +
+        `remoting ${c.rmqSend} sent, ${c.rmqPull} pulls), ` +
         `rewinds checked ${report.rewindsChecked.dmsLoad + report.rewindsChecked.dmsRestart + report.rewindsChecked.cmq}, ` +
         `failures ${report.failures.length}`);
       if (report.failures.length > 0) break;

@@ -382,7 +382,11 @@ json::object RenderMessage(const MessageView& m) {
   Properties props = m.properties;
   if (!m.keys.empty()) props.emplace_back("KEYS", absl::StrJoin(m.keys, " "));
   if (!m.tags.empty()) props.emplace_back("TAGS", absl::StrJoin(m.tags, "||"));
-  props.emplace_back("UNIQ_KEY", m.msg_id);
+  // A RocketMQ client's own message id (UNIQ_KEY, what consoles show as
+  // the message id) is kept; messages sent over REST get the broker's.
+  bool has_uniq_key = false;
+  for (const auto& [name, value] : props) has_uniq_key |= name == "UNIQ_KEY";
+  if (!has_uniq_key) props.emplace_back("UNIQ_KEY", m.msg_id);
   const bool utf8 = IsValidUtf8(m.body);
   if (!utf8) props.emplace_back("__BODY_ENCODING", "base64");
 
