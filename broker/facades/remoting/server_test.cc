@@ -268,5 +268,65 @@ TEST_F(RemotingServerTest, ClientThatNeverReadsIsDisconnected) {
   ExpectStoreUnchanged();
 }
 
+TEST(RemotingTwoBrokersTest, EachLogicalBrokerHasItsOwnListenerAndQueues) {
+  rmqtest::ScopedTempDir dir;
+  broker::BrokerOptions o;
+  o.data_dir = dir.Sub("data");
+  o.store.durability = storage::Durability::kNever;
+  o.instances = {{std::string(broker::kDefaultInstanceId), "two", 2}};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<broker::Broker> b,
+                       broker::Broker::Open(o));
+  ASSERT_OK(b->topics()
+                .CreateTopic(b->default_instance(),
+                             {.name = "orders", .queue_num = 1})
+                .status());
+  RemotingConfig config;
+  config.instance = b->default_instance();
+  RemotingServerOptions options;
+  options.port = 0;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<RemotingServer> server,
+                       RemotingServer::Start(b.get(), config, options));
+  ASSERT_EQ(server->addresses().size(), 2u);
+  std::vector<int> ports;
+  for (const std::string& a : server->addresses()) {
+    int port = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(a.substr(a.rfind(':') + 1), &port));
+    ports.push_back(port);
+  }
+  EXPECT_EQ(server->advertised()[1], server->addresses()[1]);
+
+  // Either listener is a name server: the route names both brokers.
+  Socket ns(static_cast<uint16_t>(ports[1]));
+  ASSERT_TRUE(ns.Write(EncodeFrame(RouteRequest(1, SerializeType::kJson))));
+  std::optional<RemotingCommand> route = ns.ReadFrame(std::chrono::seconds(5));
+  ASSERT_TRUE(route.has_value());
+  EXPECT_NE(route->body.find(absl::StrCat("\"brokerName\":\"broker-1\"")),
+            std::string::npos);
+  EXPECT_NE(route->body.find(server->addresses()[0]), std::string::npos);
+  EXPECT_NE(route->body.find(server->addresses()[1]), std::string::npos);
+
+  // Queue 0 sent through listener 1 is broker-1's queue 0.
+  RemotingCommand send;
+  send.code = 310;
+  send.opaque = 2;
+  send.Set("a", "PG");
+  send.Set("b", "orders");
+  send.Set("e", "0");
+  send.body = "on broker-1";
+  ASSERT_TRUE(ns.Write(EncodeFrame(send)));
+  std::optional<RemotingCommand> sent = ns.ReadFrame(std::chrono::seconds(5));
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_EQ(sent->code, 0);
+  ASSERT_OK_AND_ASSIGN(
+      broker::TopicStatus st,
+      b->topics().GetTopicStatus(b->default_instance(), "orders"));
+  ASSERT_EQ(st.queues.size(), 2u);
+  for (const broker::QueueStatus& q : st.queues) {
+    EXPECT_EQ(q.max_offset.value, q.queue.broker_name == "broker-1" ? 1 : 0)
+        << q.queue.broker_name;
+  }
+  server->Shutdown();
+}
+
 }  // namespace
 }  // namespace rewindmq::facade::remoting
