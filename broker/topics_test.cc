@@ -360,3 +360,179 @@ TEST_F(TopicsTest, RetentionDropsOldSegmentsOfTopics) {
 
 }  // namespace
 }  // namespace rewindmq::broker
+
+namespace rewindmq::broker {
+namespace {
+
+class TopicsRocketMqTest : public BrokerFixture {
+ protected:
+  void SetUp() override {
+    BrokerFixture::SetUp();
+    ASSERT_OK(topics()
+                  .CreateTopic(inst_, {.name = "orders", .queue_num = 2})
+                  .status());
+  }
+  int64_t MaxOffset(int queue) {
+    absl::StatusOr<TopicStatus> st = topics().GetTopicStatus(inst_, "orders");
+    EXPECT_TRUE(st.ok());
+    return st->queues[queue].max_offset.value;
+  }
+};
+
+TEST_F(TopicsRocketMqTest, BatchIsStoredConsecutivelyOnTheNamedQueue) {
+  std::vector<ProduceRequest> batch(3);
+  for (int i = 0; i < 3; ++i) batch[i].body = absl::StrCat("m", i);
+  batch[2].flag = 9;
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<ProduceResult> r,
+      topics().ProduceBatch(inst_, "orders", {"broker-0", 1}, batch));
+  ASSERT_THAT(r, SizeIs(3));
+  EXPECT_EQ(r[0].offset, Offset{0});
+  EXPECT_EQ(r[2].offset, Offset{2});
+  EXPECT_EQ(MaxOffset(1), 3);
+  ASSERT_OK_AND_ASSIGN(Message m,
+                       topics().GetMessage(inst_, "orders", r[2].msg_id));
+  EXPECT_EQ(m.flag, 9);
+  EXPECT_EQ(m.body, "m2");
+}
+
+TEST_F(TopicsRocketMqTest, BatchWithOneBadMessageStoresNothing) {
+  std::vector<ProduceRequest> batch(2);
+  batch[0].body = "ok";
+  EXPECT_THAT(topics().ProduceBatch(inst_, "orders", {"broker-0", 0}, batch),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(MaxOffset(0), 0);
+}
+
+TEST_F(TopicsRocketMqTest, DelayedMessageIsAppendedWhenDueEvenAfterARestart) {
+  ProduceRequest req;
+  req.topic = "orders";
+  req.body = "later";
+  req.selector = QueueSelector::Exactly({"broker-0", 0});
+  req.deliver_time = clock_.Now() + absl::Seconds(30);
+  ASSERT_OK_AND_ASSIGN(ProduceResult r, topics().Produce(inst_, req));
+  EXPECT_TRUE(r.scheduled);
+  EXPECT_EQ(MaxOffset(0), 0);
+  Reopen();
+  clock_.Advance(absl::Seconds(29));
+  broker_->RunDueTimers();
+  EXPECT_EQ(MaxOffset(0), 0);
+  clock_.Advance(absl::Seconds(1));
+  broker_->RunDueTimers();
+  EXPECT_EQ(MaxOffset(0), 1);
+  ASSERT_OK_AND_ASSIGN(
+      Topics::TimePosition pos,
+      topics().LookupTime(inst_, "orders", {"broker-0", 0}, absl::UnixEpoch()));
+  EXPECT_EQ(pos.store_time, clock_.Now());  // stamped when appended
+  Reopen();
+  broker_->RunDueTimers();
+  EXPECT_EQ(MaxOffset(0), 1) << "delivered once";
+}
+
+TEST_F(TopicsRocketMqTest, WatchFiresOnAppendOnDeadlineAndNotAfterCancel) {
+  int fired = 0;
+  ASSERT_OK(topics()
+                .WatchQueue(inst_, "orders", {"broker-0", 0}, Offset{0},
+                            clock_.Now() + absl::Seconds(5), [&] { ++fired; })
+                .status());
+  EXPECT_EQ(fired, 0);
+  ASSERT_OK(
+      topics()
+          .Produce(inst_, {.topic = "orders",
+                           .body = "x",
+                           .selector = QueueSelector::Exactly({"broker-0", 0})})
+          .status());
+  EXPECT_EQ(fired, 1);
+
+  ASSERT_OK(topics()
+                .WatchQueue(inst_, "orders", {"broker-0", 1}, Offset{0},
+                            clock_.Now() + absl::Seconds(5), [&] { ++fired; })
+                .status());
+  clock_.Advance(absl::Seconds(5));
+  broker_->RunDueTimers();
+  EXPECT_EQ(fired, 2);
+
+  ASSERT_OK_AND_ASSIGN(
+      Topics::WatchId id,
+      topics().WatchQueue(inst_, "orders", {"broker-0", 1}, Offset{0},
+                          clock_.Now() + absl::Seconds(5), [&] { ++fired; }));
+  EXPECT_TRUE(topics().CancelWatch(id));
+  clock_.Advance(absl::Seconds(5));
+  broker_->RunDueTimers();
+  EXPECT_EQ(fired, 2);
+  // Already past the offset: fires at once.
+  ASSERT_OK(topics()
+                .WatchQueue(inst_, "orders", {"broker-0", 0}, Offset{0},
+                            clock_.Now() + absl::Seconds(5), [&] { ++fired; })
+                .status());
+  EXPECT_EQ(fired, 3);
+}
+
+TEST_F(TopicsRocketMqTest, PendingResetFencesStaleCommitsUntilAdopted) {
+  ASSERT_OK(groups().CreateGroup(inst_, {.name = "billing"}).status());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(topics()
+                  .Produce(inst_, {.topic = "orders",
+                                   .body = "x",
+                                   .selector =
+                                       QueueSelector::Exactly({"broker-0", 0})})
+                  .status());
+  }
+  ASSERT_OK(groups()
+                .ResetGroup(inst_, "billing", "orders", ResetTarget::Earliest())
+                .status());
+  CommitRequest stale{.group = "billing",
+                      .topic = "orders",
+                      .queue = {"broker-0", 0},
+                      .next_offset = Offset{3},
+                      .yield_to_pending_reset = true};
+  ASSERT_OK(groups().Commit(inst_, stale));
+  EXPECT_THAT(
+      groups().GetCommitted(inst_, "billing", "orders", {"broker-0", 0}),
+      rmqtest::IsOkAndHolds(std::optional<Offset>(Offset{0})));
+  EXPECT_THAT(groups().CheckPendingReset(inst_, "billing", "orders",
+                                         {"broker-0", 0}, Offset{3}),
+              rmqtest::IsOkAndHolds(std::optional<Offset>(Offset{0})));
+  // Adopted by a pull at the reset offset; commits count again.
+  EXPECT_THAT(groups().CheckPendingReset(inst_, "billing", "orders",
+                                         {"broker-0", 0}, Offset{0}),
+              rmqtest::IsOkAndHolds(std::optional<Offset>()));
+  ASSERT_OK(groups().Commit(inst_, stale));
+  EXPECT_THAT(
+      groups().GetCommitted(inst_, "billing", "orders", {"broker-0", 0}),
+      rmqtest::IsOkAndHolds(std::optional<Offset>(Offset{3})));
+}
+
+TEST_F(TopicsRocketMqTest, PendingResetExpires) {
+  ASSERT_OK(groups().CreateGroup(inst_, {.name = "billing"}).status());
+  ASSERT_OK(groups()
+                .ResetGroup(inst_, "billing", "orders", ResetTarget::Latest())
+                .status());
+  clock_.Advance(ConsumerGroups::kPendingResetLifetime);
+  EXPECT_THAT(groups().CheckPendingReset(inst_, "billing", "orders",
+                                         {"broker-0", 0}, Offset{7}),
+              rmqtest::IsOkAndHolds(std::optional<Offset>()));
+}
+
+TEST_F(TopicsRocketMqTest, RegistryTracksConsumersAndLocksPerConnection) {
+  ClientRegistry& r = broker_->clients();
+  const auto c1 = r.NewConnection(), c2 = r.NewConnection();
+  EXPECT_TRUE(r.Heartbeat(inst_, "billing", c1, {.client_id = "a"}));
+  EXPECT_FALSE(r.Heartbeat(inst_, "billing", c1, {.client_id = "a"}));
+  EXPECT_TRUE(r.Heartbeat(inst_, "billing", c2, {.client_id = "b"}));
+  EXPECT_THAT(r.Consumers(inst_, "billing"), SizeIs(2));
+  const std::vector<TopicQueueRef> q = {{"orders", {"broker-0", 0}}};
+  EXPECT_THAT(r.Lock(inst_, "billing", "a", c1, q), SizeIs(1));
+  EXPECT_THAT(r.Lock(inst_, "billing", "b", c2, q), SizeIs(0));
+  EXPECT_THAT(r.DropConnection(c1),
+              ElementsAre(std::make_pair(inst_, std::string("billing"))));
+  EXPECT_THAT(r.Consumers(inst_, "billing"), SizeIs(1));
+  EXPECT_THAT(r.Lock(inst_, "billing", "b", c2, q), SizeIs(1))
+      << "released with its connection";
+  clock_.Advance(absl::Seconds(121));
+  EXPECT_THAT(r.Expire(absl::Seconds(120)), SizeIs(1));
+  EXPECT_THAT(r.Consumers(inst_, "billing"), SizeIs(0));
+}
+
+}  // namespace
+}  // namespace rewindmq::broker
