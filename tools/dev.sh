@@ -62,6 +62,30 @@ install_deps() {
     as_root apt-get update
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${node_packages[@]}"
   fi
+  # Java with Maven and Go run the official RocketMQ clients' end-to-end
+  # tests (tests/remoting_java, tests/remoting_go).
+  local client_packages=()
+  command -v java >/dev/null || client_packages+=(default-jdk-headless)
+  command -v mvn >/dev/null || client_packages+=(maven)
+  command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || client_packages+=(golang-go)
+  if [ ${#client_packages[@]} -gt 0 ]; then
+    echo "== installing: ${client_packages[*]}"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${client_packages[@]}"
+  fi
+}
+
+# The official RocketMQ clients, pinned by tests/remoting_go/go.sum and
+# tests/remoting_java/pom.xml, downloaded once into the build folder
+# (build/gomod, build/m2) so the tests themselves run offline. Each is
+# fetched again only when its pin file is newer than its stamp.
+install_rocketmq_clients() {
+  local stamp=$BUILD_ROOT/gomod/.fetched
+  if [ ! -f "$stamp" ] || [ "$ROOT/tests/remoting_go/go.sum" -nt "$stamp" ]; then
+    echo "== fetching the Go RocketMQ client (tests/remoting_go)"
+    "$ROOT/tests/remoting_go/run.sh" --fetch-only --cache "$BUILD_ROOT/gomod"
+    touch "$stamp"
+  fi
 }
 
 # The npm packages of tests/dms_sdk (package-lock.json), when node_modules is
@@ -81,13 +105,17 @@ configure_and_build() {
   shift
   local launcher=()
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  cmake -S "$ROOT" -B "$dir" -G Ninja "${launcher[@]}" "$@" >/dev/null
+  # The RocketMQ client tests share one download cache per build root.
+  cmake -S "$ROOT" -B "$dir" -G Ninja "${launcher[@]}" \
+    -DRMQ_GO_MODCACHE="$BUILD_ROOT/gomod" -DRMQ_GO_BUILDCACHE="$BUILD_ROOT/gocache" \
+    "$@" >/dev/null
   cmake --build "$dir" -j "$JOBS"
 }
 
 run_tests() {
   local dir=$1
   install_node_modules
+  install_rocketmq_clients
   ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 1200
 }
 
