@@ -118,6 +118,35 @@ std::optional<ClientSubscription> ClientRegistry::Subscription(
   return std::nullopt;
 }
 
+void ClientRegistry::NotePull(absl::string_view instance,
+                              absl::string_view group, absl::string_view topic,
+                              const QueueRef& queue, ConnectionId conn) {
+  const absl::Time now = clock_->Now();
+  absl::MutexLock l(&mu_);
+  auto g = groups_.find({std::string(instance), std::string(group)});
+  if (g == groups_.end()) return;
+  for (const auto& [id, m] : g->second) {
+    if (m.conn != conn) continue;
+    pullers_[{std::string(instance), std::string(group), std::string(topic),
+              queue.broker_name, queue.queue_id}] = {id, now};
+    return;
+  }
+}
+
+std::string ClientRegistry::LastPuller(absl::string_view instance,
+                                       absl::string_view group,
+                                       absl::string_view topic,
+                                       const QueueRef& queue,
+                                       absl::Duration within) const {
+  const absl::Time now = clock_->Now();
+  absl::MutexLock l(&mu_);
+  auto it =
+      pullers_.find({std::string(instance), std::string(group),
+                     std::string(topic), queue.broker_name, queue.queue_id});
+  if (it == pullers_.end() || now - it->second.second > within) return "";
+  return it->second.first;
+}
+
 std::vector<TopicQueueRef> ClientRegistry::Lock(
     absl::string_view instance, absl::string_view group,
     absl::string_view client_id, ConnectionId conn,

@@ -96,6 +96,17 @@ class ClientRegistry {
                                                  absl::string_view group,
                                                  absl::string_view topic) const;
 
+  // Remembers that the consumer of `group` on connection `conn` pulled the
+  // queue just now (the DMS consumption details show the last puller).
+  void NotePull(absl::string_view instance, absl::string_view group,
+                absl::string_view topic, const QueueRef& queue,
+                ConnectionId conn);
+  // The client id that pulled the queue last, if it did so within
+  // `within`; empty otherwise.
+  std::string LastPuller(absl::string_view instance, absl::string_view group,
+                         absl::string_view topic, const QueueRef& queue,
+                         absl::Duration within) const;
+
   // Locks for orderly consumption, per (instance, group, topic, queue).
   // Each queue in `queues` that is free, already held by `client_id`, or
   // whose lock expired is (re)locked for `client_id` and returned.
@@ -131,6 +142,9 @@ class ClientRegistry {
   std::map<GroupKey, std::map<std::string, Member>> groups_
       ABSL_GUARDED_BY(mu_);
   std::map<LockKey, LockState> locks_ ABSL_GUARDED_BY(mu_);
+  // Same key as a lock -> (client id, when it pulled).
+  std::map<LockKey, std::pair<std::string, absl::Time>> pullers_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace rewindmq::broker

@@ -848,6 +848,10 @@ absl::StatusOr<MessageQueryResult> Topics::QueryMessages(
       match = std::find(r->keys().begin(), r->keys().end(), *q.key) !=
               r->keys().end();
     }
+    if (match && q.uniq_key.has_value()) {
+      auto it = r->properties().find("UNIQ_KEY");
+      match = it != r->properties().end() && it->second == *q.uniq_key;
+    }
     if (match) {
       if (result.total >= q.skip &&
           static_cast<int64_t>(result.messages.size()) < q.limit) {

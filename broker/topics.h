@@ -186,6 +186,9 @@ struct MessageQuery {
   std::optional<int> queue_id;
   // When set, only messages whose keys include `key` exactly.
   std::optional<std::string> key;
+  // When set, only messages whose UNIQ_KEY property (a RocketMQ client's
+  // own message id) is exactly this.
+  std::optional<std::string> uniq_key;
   // Inclusive store-time bounds.
   absl::Time start_time = absl::InfinitePast();
   absl::Time end_time = absl::InfiniteFuture();

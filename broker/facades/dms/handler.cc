@@ -415,11 +415,13 @@ class Call {
                          broker_.groups().GetLag(inst(), g.name, *q.topic));
     std::vector<ConsumeQueueView> queues;
     for (const broker::QueueLag& l : lag.queues) {
+      // The client that pulled the queue in the last minute (dms 5.8).
       queues.push_back(
           {l.queue.broker_name, l.queue.queue_id, l.max_offset.value,
            l.committed ? l.committed->value : 0,
            l.last_consumed_store_time ? Millis(*l.last_consumed_store_time) : 0,
-           ""});
+           broker_.clients().LastPuller(inst(), g.name, *q.topic, l.queue,
+                                        absl::Seconds(60))});
     }
     return Ok(RenderConsumptionDetails(std::move(queues)));
   }
@@ -501,12 +503,20 @@ class Call {
     if (in.msg_id.has_value()) {
       absl::StatusOr<broker::Message> m =
           broker_.topics().GetMessage(inst(), in.topic, *in.msg_id);
-      if (!m.ok()) {
-        if (broker::ReasonOf(m.status()) == broker::Reason::kMessageNotFound) {
-          return Ok(RenderMessages({}, 0));
-        }
-        return m.status();
+      if (!m.ok() &&
+          broker::ReasonOf(m.status()) == broker::Reason::kMessageNotFound) {
+        // Not a broker id: maybe a RocketMQ client's own id (UNIQ_KEY,
+        // what its SendResult and consoles call the message id).
+        broker::MessageQuery by_uniq;
+        by_uniq.topic = in.topic;
+        by_uniq.uniq_key = *in.msg_id;
+        by_uniq.limit = 1;
+        RMQ_ASSIGN_OR_RETURN(broker::MessageQueryResult r,
+                             broker_.topics().QueryMessages(inst(), by_uniq));
+        if (r.messages.empty()) return Ok(RenderMessages({}, 0));
+        m = r.messages.front();
       }
+      if (!m.ok()) return m.status();
       std::vector<MessageView> page;
       if (in.offset == 0) page.push_back(MessageViewOf(*m));
       return Ok(RenderMessages(page, 1));

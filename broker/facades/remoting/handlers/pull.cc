@@ -144,6 +144,9 @@ void Pull(const RequestContext& ctx, const RemotingCommand& req,
                               p.topic, "]"));
   }
   const int64_t min = qs->min_offset.value, max = qs->max_offset.value;
+  if (may_suspend) {
+    b.clients().NotePull(inst, p.group, p.topic, queue, ctx.connection);
+  }
 
   absl::StatusOr<std::optional<Offset>> reset = b.groups().CheckPendingReset(
       inst, p.group, p.topic, queue, Offset{p.queue_offset});

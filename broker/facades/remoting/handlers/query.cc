@@ -38,10 +38,14 @@ void HandleQueryMessage(const RequestContext& ctx, const RemotingCommand& req) {
   const bool by_uniq_key = BoolField(req, "_UNIQUE_KEY_QUERY", false);
   broker::MessageQuery q;
   q.topic = *topic;
-  if (!by_uniq_key) q.key = *key;
+  if (by_uniq_key) {
+    q.uniq_key = *key;
+  } else {
+    q.key = *key;
+  }
   q.start_time = absl::FromUnixMillis(std::max<int64_t>(0, *begin));
   q.end_time = absl::FromUnixMillis(*end);
-  q.limit = by_uniq_key ? 100000 : std::clamp<int64_t>(*max, 1, 1000);
+  q.limit = std::clamp<int64_t>(*max, 1, 1000);
   absl::StatusOr<broker::MessageQueryResult> found =
       ctx.broker->topics().QueryMessages(ctx.config->instance, q);
   if (!found.ok()) return ReplyError(ctx, req, found.status());
