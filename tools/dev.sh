@@ -86,6 +86,14 @@ install_rocketmq_clients() {
     "$ROOT/tests/remoting_go/run.sh" --fetch-only --cache "$BUILD_ROOT/gomod"
     touch "$stamp"
   fi
+  stamp=$BUILD_ROOT/m2/.fetched
+  if [ ! -f "$stamp" ] || [ "$ROOT/tests/remoting_java/pom.xml" -nt "$stamp" ]; then
+    for v in 4.9.8 5.3.1; do
+      echo "== fetching the Java RocketMQ client $v (tests/remoting_java)"
+      "$ROOT/tests/remoting_java/run.sh" --fetch-only --repo "$BUILD_ROOT/m2" --rocketmq-version "$v"
+    done
+    touch "$stamp"
+  fi
 }
 
 # The npm packages of tests/dms_sdk (package-lock.json), when node_modules is
@@ -108,6 +116,7 @@ configure_and_build() {
   # The RocketMQ client tests share one download cache per build root.
   cmake -S "$ROOT" -B "$dir" -G Ninja "${launcher[@]}" \
     -DRMQ_GO_MODCACHE="$BUILD_ROOT/gomod" -DRMQ_GO_BUILDCACHE="$BUILD_ROOT/gocache" \
+    -DRMQ_MAVEN_REPO="$BUILD_ROOT/m2" -DRMQ_REMOTING_JAVA_OFFLINE=ON \
     "$@" >/dev/null
   cmake --build "$dir" -j "$JOBS"
 }
