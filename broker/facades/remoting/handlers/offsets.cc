@@ -123,7 +123,11 @@ void HandleSearchOffset(const RequestContext& ctx, const RemotingCommand& req) {
   ReplyOffset(ctx, req, "offset", offset);
 }
 
-void HandleMaxOffset(const RequestContext& ctx, const RemotingCommand& req) {
+namespace {
+
+// GET_MAX_OFFSET and GET_MIN_OFFSET: one bound of the named queue.
+void ReplyBound(const RequestContext& ctx, const RemotingCommand& req,
+                bool max) {
   absl::StatusOr<QueueArgs> a = ParseQueue(req);
   if (!a.ok())
     return Reply(ctx, req, status::kSystemError,
@@ -132,19 +136,18 @@ void HandleMaxOffset(const RequestContext& ctx, const RemotingCommand& req) {
   if (!b.ok())
     return Reply(ctx, req, ToResponseCode(b.status(), req.code),
                  std::string(b.status().message()));
-  ReplyOffset(ctx, req, "offset", b->max_offset.value);
+  ReplyOffset(ctx, req, "offset",
+              max ? b->max_offset.value : b->min_offset.value);
+}
+
+}  // namespace
+
+void HandleMaxOffset(const RequestContext& ctx, const RemotingCommand& req) {
+  ReplyBound(ctx, req, /*max=*/true);
 }
 
 void HandleMinOffset(const RequestContext& ctx, const RemotingCommand& req) {
-  absl::StatusOr<QueueArgs> a = ParseQueue(req);
-  if (!a.ok())
-    return Reply(ctx, req, status::kSystemError,
-                 std::string(a.status().message()));
-  absl::StatusOr<broker::QueueStatus> b = Bounds(ctx, *a);
-  if (!b.ok())
-    return Reply(ctx, req, ToResponseCode(b.status(), req.code),
-                 std::string(b.status().message()));
-  ReplyOffset(ctx, req, "offset", b->min_offset.value);
+  ReplyBound(ctx, req, /*max=*/false);
 }
 
 void HandleEarliestTime(const RequestContext& ctx, const RemotingCommand& req) {
