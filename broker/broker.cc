@@ -69,4 +69,8 @@ absl::Status Broker::Sync() { return core_->store_->SyncAll(); }
 
 const BrokerOptions& Broker::options() const { return core_->options_; }
 
+bool Broker::SyncsEachWrite() const {
+  return core_->options_.store.durability == storage::Durability::kAlways;
+}
+
 }  // namespace rewindmq::broker

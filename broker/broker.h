@@ -120,6 +120,11 @@ class Broker {
 
   const BrokerOptions& options() const;
 
+  // True when every write is synced to disk before it is acknowledged
+  // (durability "always"): writes then wait for the disk, and front ends
+  // run them where waiting holds no connection's I/O.
+  bool SyncsEachWrite() const;
+
  private:
   explicit Broker(std::unique_ptr<BrokerCore> core);
 

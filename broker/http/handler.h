@@ -1,8 +1,9 @@
 // The contract between the generic HTTP layer and the code that answers
 // requests (the vendor facades, the health check).
 //
-// A Handler receives a fully read request on a worker thread and answers it
-// through a Responder, either before Handle() returns or later from any
+// A Handler receives a fully read request (on a worker thread, or on the
+// I/O thread when it says it will not block) and answers it through a
+// Responder, either before Handle() returns or later from any
 // thread. Deferring is how long polls wait: the handler keeps the Responder
 // (for instance in a broker wait callback) and returns, so no thread is held
 // while nothing happens.
@@ -88,21 +89,34 @@ class Responder {
 };
 
 // Answers requests. Implementations must be thread-safe: Handle() runs on
-// the worker pool, many requests at once (requests of one connection are
-// handed over one at a time, in order).
+// the worker pool, or on an I/O thread when MayBlock() says it may, many
+// requests at once (requests of one connection are handed over one at a
+// time, in order).
 class Handler {
  public:
   virtual ~Handler() = default;
 
   // Answers `req` through `respond`, exactly once, now or later.
   //
-  // Runs on a worker thread and may block on storage. `ctx` and `req` are
+  // Runs on a worker thread, where it may block on storage, or on an I/O
+  // thread when MayBlock() was false. `ctx` and `req` are
   // valid only until Handle() returns: a handler that defers copies what it
   // needs (it may move from `req`). The body has already been limited to the
   // route's body_limit. Exceptions are caught, logged and turn into the
   // route's internal error, but handlers are expected not to throw.
   virtual void Handle(const RequestContext& ctx, Request& req,
                       Responder respond) = 0;
+
+  // Whether answering `req` may hold the calling thread for long (waiting
+  // for a disk sync, scanning many records). When false, Handle() runs on
+  // the connection's I/O thread, sparing two thread hand-offs; it must then
+  // return promptly (deferring through the Responder is fine). Must be
+  // quick and thread-safe. By default every request goes to the worker
+  // pool.
+  virtual bool MayBlock(const RequestContext& /*ctx*/,
+                        const Request& /*req*/) const {
+    return true;
+  }
 };
 
 // A Handler made of a function that answers synchronously.

@@ -5,10 +5,11 @@
 // connection runs on its own strand, and each keeps a bounded pipeline of
 // requests and responses.
 //
-// Threads: `io_threads` run all socket I/O and never call a Handler;
-// `worker_threads` run Handler::Handle(). A handler that defers its answer
-// (long polling) holds no thread; its Responder posts the response back to
-// the connection's strand.
+// Threads: `io_threads` run all socket I/O and the handlers of requests
+// that do not block (Handler::MayBlock() false), answered without leaving
+// the connection's strand; `worker_threads` run the others. A handler that
+// defers its answer (long polling) holds no thread; its Responder posts the
+// response back to the connection's strand.
 //
 // Per connection:
 //   - Requests are read ahead up to `pipeline_limit` unanswered requests,
@@ -24,7 +25,11 @@
 //     within limits and nothing else is being written.
 //   - An idle connection is closed after `idle_timeout`; a request body
 //     must arrive within `read_timeout` of its header, a response be written
-//     within `write_timeout`.
+//     within `write_timeout`. A header read ahead while earlier requests
+//     are being answered waits for its first byte as long as they take, and
+//     must then be complete within `read_timeout`.
+//   - Bodies in memory across all connections are bounded by
+//     `body_budget`.
 //   - When the server closes a connection after a response, it shuts down
 //     its sending side and discards input for up to `linger_timeout`, so the
 //     client reads the response instead of a reset.
@@ -33,6 +38,8 @@
 // its response has been written, as
 //   http <method> <target> <status> in=<bytes> out=<bytes> <ms>ms
 //        id=<request id> remote=<ip:port> route=<name>
+// where <target> is the path and the query's parameter names, with every
+// value but Action's shown as "*" (queries carry signatures and bodies).
 #pragma once
 
 #include <atomic>
@@ -64,6 +71,14 @@ struct HttpServerOptions {
   uint32_t header_limit = uint32_t{64} << 10;
   // Unanswered requests read ahead per connection.
   int pipeline_limit = 8;
+  // Request bodies held in memory at once, across all connections, in
+  // bytes. A body's room is reserved once its header is read (its
+  // Content-Length, or the route's body limit when chunked) and given back
+  // when its handler is done with it. Without room, a connection that is
+  // reading ahead waits until its earlier requests are answered; one with
+  // nothing else in progress gets the route's "busy" answer (503) and is
+  // closed.
+  uint64_t body_budget = uint64_t{256} << 20;
   absl::Duration idle_timeout = absl::Seconds(60);
   absl::Duration read_timeout = absl::Seconds(60);
   absl::Duration write_timeout = absl::Seconds(60);

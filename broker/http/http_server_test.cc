@@ -59,9 +59,16 @@ int IntParam(const Request& req, absl::string_view name, int fallback) {
 //   /t/order?i=K     records K, then 200 "K"
 //   /t/drop          never answers
 //   /t/throw         throws
+// With inline=1 in the query, MayBlock() is false: the request is answered
+// on the connection's I/O thread.
 class TestHandler final : public Handler {
  public:
   ~TestHandler() override { JoinDeferred(); }
+
+  bool MayBlock(const RequestContext& /*ctx*/,
+                const Request& req) const override {
+    return IntParam(req, "inline", 0) != 1;
+  }
 
   void Handle(const RequestContext& ctx, Request& req,
               Responder respond) override {
@@ -699,6 +706,166 @@ TEST_F(HttpServerTest, ShutdownGivesUpOnRequestsAfterTheDrainTimeout) {
   server_.reset();
   ASSERT_EQ(kept.size(), 1u);
   kept[0](MakeResponse(Status::ok, "too late"));
+}
+
+TEST_F(HttpServerTest, NonBlockingRequestsAreAnsweredWithoutAWorker) {
+  HttpServerOptions options;
+  options.worker_threads = 1;
+  Start(options);
+  // The only worker is busy for a while...
+  std::unique_ptr<TestHttpClient> busy = Connect();
+  ASSERT_NE(busy, nullptr);
+  ASSERT_OK(busy->Send("GET", "/t/sleep?ms=1500"));
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (handler_.handled() < 1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  ASSERT_EQ(handler_.handled(), 1);
+  // ...and requests that do not block are answered meanwhile, in order,
+  // each outcome as on the worker pool.
+  std::unique_ptr<TestHttpClient> client = Connect();
+  ASSERT_NE(client, nullptr);
+  const absl::Time start = absl::Now();
+  ASSERT_OK(client->SendRaw(absl::StrCat(
+      "POST /t/echo?inline=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n"
+      "\r\none",
+      GetRequest("/t/defer?inline=1&ms=50"), GetRequest("/t/drop?inline=1"),
+      GetRequest("/t/throw?inline=1"), GetRequest("/t/order?inline=1&i=7"))));
+  ASSERT_OK_AND_ASSIGN(HttpResult res, client->Read());
+  EXPECT_EQ(res.body, "one");
+  ASSERT_OK_AND_ASSIGN(res, client->Read());
+  EXPECT_EQ(res.body, "deferred 50");
+  ASSERT_OK_AND_ASSIGN(res, client->Read());
+  EXPECT_EQ(res.status, 500);
+  ASSERT_OK_AND_ASSIGN(res, client->Read());
+  EXPECT_EQ(res.status, 500);
+  ASSERT_OK_AND_ASSIGN(res, client->Read());
+  EXPECT_EQ(res.body, "7");
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(1000));
+  ASSERT_OK_AND_ASSIGN(res, busy->Read());
+  EXPECT_EQ(res.body, "slept 1500");
+}
+
+TEST_F(HttpServerTest, InlineAndPooledRequestsOfAConnectionKeepTheirOrder) {
+  Start();
+  std::unique_ptr<TestHttpClient> client = Connect();
+  ASSERT_NE(client, nullptr);
+  // i=0 sleeps 50 ms on a worker; the inline ones after it must wait.
+  std::string wire = GetRequest("/t/order?i=0");
+  for (int i = 1; i <= 4; ++i) {
+    absl::StrAppend(&wire, GetRequest(absl::StrCat("/t/order?i=", i,
+                                                   i % 2 ? "&inline=1" : "")));
+  }
+  ASSERT_OK(client->SendRaw(wire));
+  for (int i = 0; i <= 4; ++i) {
+    ASSERT_OK_AND_ASSIGN(HttpResult res, client->Read());
+    EXPECT_EQ(res.body, absl::StrCat(i));
+  }
+  EXPECT_EQ(handler_.order(), (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
+TEST_F(HttpServerTest, BodyWithoutRoomInTheBudgetGetsTheRoutesBusyAnswer) {
+  HttpServerOptions options;
+  options.body_budget = 1000;
+  Start(options);
+  // One body holds 800 of the 1000 bytes while its handler sleeps.
+  std::unique_ptr<TestHttpClient> holder = Connect();
+  ASSERT_NE(holder, nullptr);
+  ASSERT_OK(holder->Send("POST", "/t/sleep?ms=600", std::string(800, 'a')));
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (handler_.handled() < 1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  ASSERT_EQ(handler_.handled(), 1);
+  // A connection with nothing else in progress is told the server is busy,
+  // in the route's format, and closed; its handler never runs.
+  std::unique_ptr<TestHttpClient> client = Connect();
+  ASSERT_NE(client, nullptr);
+  ASSERT_OK_AND_ASSIGN(
+      HttpResult res,
+      client->Roundtrip("POST", "/small", std::string(500, 'b')));
+  EXPECT_EQ(res.status, 200);
+  EXPECT_THAT(res.body, HasSubstr(R"("error":"busy")"));
+  EXPECT_FALSE(res.keep_alive);
+  EXPECT_OK(client->WaitForClose());
+  ASSERT_OK_AND_ASSIGN(res,
+                       Fetch(server_->port(), "POST", "/t/echo", "tiny body"));
+  EXPECT_EQ(res.status, 200);
+  // Without a facade format: plain JSON 503.
+  ASSERT_OK_AND_ASSIGN(
+      res, Fetch(server_->port(), "POST", "/t/echo", std::string(500, 'c')));
+  EXPECT_EQ(res.status, 503);
+  EXPECT_THAT(res.body, HasSubstr(R"("code":"busy")"));
+  EXPECT_EQ(handler_.handled(), 2);
+  ASSERT_OK_AND_ASSIGN(res, holder->Read());
+  EXPECT_EQ(res.body, "slept 600");
+  // The room is back once the body is done with.
+  ASSERT_OK_AND_ASSIGN(
+      res, Fetch(server_->port(), "POST", "/t/echo", std::string(900, 'd')));
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body.size(), 900u);
+}
+
+TEST_F(HttpServerTest, ReadAheadWaitsForRoomInTheBudgetInsteadOfFailing) {
+  HttpServerOptions options;
+  options.body_budget = 1000;
+  Start(options);
+  std::unique_ptr<TestHttpClient> holder = Connect();
+  ASSERT_NE(holder, nullptr);
+  ASSERT_OK(holder->Send("POST", "/t/sleep?ms=300", std::string(800, 'a')));
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (handler_.handled() < 1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  ASSERT_EQ(handler_.handled(), 1);
+  // This connection has a request in progress when its next body finds no
+  // room: it waits, and reads the body once the first answer is written
+  // (by then the other body is done with).
+  std::unique_ptr<TestHttpClient> client = Connect();
+  ASSERT_NE(client, nullptr);
+  ASSERT_OK(client->SendRaw(absl::StrCat(
+      GetRequest("/t/sleep?ms=600"),
+      "POST /t/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 500\r\n\r\n",
+      std::string(500, 'e'))));
+  ASSERT_OK_AND_ASSIGN(HttpResult res, client->Read());
+  EXPECT_EQ(res.body, "slept 600");
+  ASSERT_OK_AND_ASSIGN(res, client->Read());
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body, std::string(500, 'e'));
+  ASSERT_OK_AND_ASSIGN(res, holder->Read());
+  EXPECT_EQ(res.body, "slept 300");
+}
+
+TEST_F(HttpServerTest, TrickledHeaderBehindALongPollGetsTheReadTimeout) {
+  HttpServerOptions options;
+  options.read_timeout = absl::Milliseconds(300);
+  Start(options);
+  std::unique_ptr<TestHttpClient> client = Connect(absl::Seconds(5));
+  ASSERT_NE(client, nullptr);
+  ASSERT_OK(client->Send("GET", "/t/keep"));
+  ASSERT_TRUE(handler_.AwaitReceived(1));
+  // Half a header, then nothing: the connection is closed after the read
+  // timeout, although the poll before it is still open.
+  const absl::Time start = absl::Now();
+  ASSERT_OK(client->SendRaw("GET /t/echo HTTP/1.1\r\nHo"));
+  EXPECT_OK(client->WaitForClose());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+  for (Responder& r : handler_.TakeKept()) r(MakeResponse(Status::ok, "late"));
+}
+
+TEST_F(HttpServerTest, QuietReadAheadBehindALongPollHasNoTimeout) {
+  HttpServerOptions options;
+  options.read_timeout = absl::Milliseconds(100);
+  options.idle_timeout = absl::Milliseconds(100);
+  Start(options);
+  std::unique_ptr<TestHttpClient> client = Connect();
+  ASSERT_NE(client, nullptr);
+  ASSERT_OK(client->Send("GET", "/t/keep"));
+  ASSERT_TRUE(handler_.AwaitReceived(1));
+  absl::SleepFor(absl::Milliseconds(400));
+  for (Responder& r : handler_.TakeKept()) r(MakeResponse(Status::ok, "late"));
+  ASSERT_OK_AND_ASSIGN(HttpResult res, client->Read());
+  EXPECT_EQ(res.body, "late");
 }
 
 TEST_F(HttpServerTest, ResponderDroppedAfterTheServerIsGoneIsHarmless) {

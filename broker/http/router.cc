@@ -27,6 +27,8 @@ Status StatusFor(TransportError error) {
       return Status::request_header_fields_too_large;
     case TransportError::kBadRequest:
       return Status::bad_request;
+    case TransportError::kBusy:
+      return Status::service_unavailable;
   }
   return Status::internal_server_error;
 }
@@ -43,6 +45,9 @@ std::string MessageFor(TransportError error, const Request& req) {
       return "the request line and headers are too large";
     case TransportError::kBadRequest:
       return "the request is not valid HTTP/1.1";
+    case TransportError::kBusy:
+      return "the server is busy: too many request bodies in memory; retry "
+             "later";
   }
   return "internal error";
 }
@@ -61,6 +66,8 @@ absl::string_view TransportErrorName(TransportError error) {
       return "header_too_large";
     case TransportError::kBadRequest:
       return "bad_request";
+    case TransportError::kBusy:
+      return "busy";
   }
   return "internal";
 }
@@ -151,6 +158,41 @@ Response PlainJsonError(TransportError error, const RequestContext& ctx,
       ",\"message\":", JsonQuote(MessageFor(error, req)),
       ",\"request_id\":", JsonQuote(ctx.request_id), "}}");
   return MakeResponse(StatusFor(error), std::move(body));
+}
+
+std::string RedactedTarget(absl::string_view target) {
+  constexpr size_t kPathLimit = 256;
+  constexpr size_t kNameLimit = 64;
+  constexpr size_t kQueryLimit = 512;
+  auto append_cut = [](std::string& out, absl::string_view text, size_t limit) {
+    absl::StrAppend(&out, text.substr(0, limit));
+    if (text.size() > limit) out.append("...");
+  };
+  std::string out;
+  append_cut(out, TargetPath(target), kPathLimit);
+  if (target.find('?') == absl::string_view::npos) return out;
+  const size_t query_start = out.size();
+  char separator = '?';
+  for (absl::string_view item :
+       absl::StrSplit(TargetQuery(target), '&', absl::SkipEmpty())) {
+    if (out.size() - query_start > kQueryLimit) {
+      out.append("&...");
+      break;
+    }
+    const size_t eq = item.find('=');
+    const absl::string_view name = item.substr(0, eq);
+    out.push_back(separator);
+    separator = '&';
+    append_cut(out, name, kNameLimit);
+    if (eq == absl::string_view::npos) continue;
+    out.push_back('=');
+    if (name == "Action") {
+      append_cut(out, item.substr(eq + 1), kNameLimit);
+    } else {
+      out.push_back('*');
+    }
+  }
+  return out;
 }
 
 absl::string_view TargetPath(absl::string_view target) {

@@ -51,10 +51,15 @@ enum class TransportError {
   // and the connection is closed after the response.
   kHeaderTooLarge,
   kBadRequest,
+  // The server-wide budget for request bodies in memory
+  // (HttpServerOptions::body_budget) has no room for this request's body
+  // while the connection has nothing else in progress. Rendered by the
+  // route; plain JSON 503 by default. The connection is closed after it.
+  kBusy,
 };
 
 // "not_found", "payload_too_large", "internal", "header_too_large",
-// "bad_request".
+// "bad_request", "busy".
 absl::string_view TransportErrorName(TransportError error);
 
 // Renders a transport error in a facade's format. `req` always has the
@@ -140,7 +145,7 @@ class Router {
 
 // The generic error answer, for requests outside every facade:
 //   {"error":{"code":"not_found","message":"...","request_id":"..."}}
-// with status 404, 413, 500, 431 or 400.
+// with status 404, 413, 500, 431, 400 or 503.
 Response PlainJsonError(TransportError error, const RequestContext& ctx,
                         const Request& req);
 
@@ -148,6 +153,12 @@ Response PlainJsonError(TransportError error, const RequestContext& ctx,
 absl::string_view TargetPath(absl::string_view target);
 // The query of a request target (everything after the first '?'), or "".
 absl::string_view TargetQuery(absl::string_view target);
+
+// `target` as the access log shows it: the path, then the query's
+// parameter names with every value replaced by "*" except Action's (a query
+// may carry credentials, signatures and message bodies). Path, names and
+// the Action value are cut at a bounded length.
+std::string RedactedTarget(absl::string_view target);
 
 // Whether `encoded`, a query string or an application/x-www-form-urlencoded
 // body, has a parameter called `name` (compared after percent-decoding;

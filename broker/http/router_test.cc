@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -279,6 +281,31 @@ TEST(ResponderTest, OnlyTheFirstAnswerCounts) {
 
 TEST(JsonQuoteTest, EscapesQuotesAndControlCharacters) {
   EXPECT_EQ(JsonQuote("a\"b\\c\n"), R"("a\"b\\c\n")");
+}
+
+TEST(RedactedTargetTest, KeepsThePathAndActionAndHidesEveryOtherValue) {
+  EXPECT_EQ(RedactedTarget("/v2/index.php?Action=SendMessage&SecretId=AKID1"
+                           "&Signature=abc%2B&msgBody=secret+text&flag"),
+            "/v2/index.php?Action=SendMessage&SecretId=*&Signature=*"
+            "&msgBody=*&flag");
+  EXPECT_EQ(RedactedTarget("/v2/p/instances/i/topics"),
+            "/v2/p/instances/i/topics");
+  EXPECT_EQ(RedactedTarget("/healthz?"), "/healthz");
+  EXPECT_EQ(RedactedTarget("/x?a=1&&b="), "/x?a=*&b=*");
+}
+
+TEST(RedactedTargetTest, CutsLongPartsShort) {
+  const std::string long_path = "/" + std::string(1000, 'p');
+  EXPECT_EQ(RedactedTarget(long_path), long_path.substr(0, 256) + "...");
+  const std::string action(100, 'A');
+  EXPECT_EQ(RedactedTarget("/?Action=" + action),
+            "/?Action=" + action.substr(0, 64) + "...");
+  std::string many = "/?";
+  for (int i = 0; i < 200; ++i) absl::StrAppend(&many, "name", i, "=v&");
+  const std::string redacted = RedactedTarget(many);
+  EXPECT_LT(redacted.size(), 600u);
+  EXPECT_TRUE(absl::EndsWith(redacted, "&..."));
+  EXPECT_EQ(redacted.find('v'), std::string::npos);
 }
 
 }  // namespace

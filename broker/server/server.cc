@@ -51,6 +51,7 @@ httpd::HttpServerOptions HttpOptionsFor(const ServerConfig& config) {
   options.io_threads = config.io_threads;
   options.worker_threads = config.worker_threads;
   options.max_connections = config.max_connections;
+  options.body_budget = config.body_budget;
   options.idle_timeout = config.idle_timeout;
   return options;
 }

@@ -309,6 +309,12 @@ absl::Status ApplyMaxConnections(absl::string_view value,
   return absl::OkStatus();
 }
 
+absl::Status ApplyBodyBudget(absl::string_view value, ServerConfig* config) {
+  RMQ_ASSIGN_OR_RETURN(const int64_t mib, ParseInt(value, 1, 1 << 20));
+  config->body_budget = static_cast<uint64_t>(mib) << 20;
+  return absl::OkStatus();
+}
+
 absl::Status ApplyIdleTimeout(absl::string_view value, ServerConfig* config) {
   RMQ_ASSIGN_OR_RETURN(const int64_t s, ParseInt(value, 1, 86'400));
   config->idle_timeout = absl::Seconds(s);
@@ -388,6 +394,11 @@ constexpr Setting kSettings[] = {
     {"max-connections", "N", "1024",
      "Connections beyond this are closed as soon as accepted.",
      ApplyMaxConnections},
+    {"body-budget-mb", "MIB", "256",
+     "HTTP request bodies held in memory at once, across all connections. "
+     "Without room, a connection reading ahead waits, and one with nothing "
+     "else in progress is answered 503 in its facade's format.",
+     ApplyBodyBudget},
     {"idle-timeout-s", "SECONDS", "60",
      "An idle keep-alive connection is closed after this.", ApplyIdleTimeout},
     {"drain-timeout-s", "SECONDS", "10",

@@ -95,6 +95,8 @@ struct ServerConfig {
   int io_threads = 2;
   // --max-connections
   int max_connections = 1024;
+  // --body-budget-mb: HTTP request bodies in memory at once, in bytes.
+  uint64_t body_budget = uint64_t{256} << 20;
   // --idle-timeout-s: an idle keep-alive connection is closed after this.
   absl::Duration idle_timeout = absl::Seconds(60);
   // --drain-timeout-s: on SIGTERM, how long requests in flight may take.

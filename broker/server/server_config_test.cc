@@ -78,6 +78,7 @@ TEST_F(ServerConfigTest, DocumentedDefaultsAreTheRealDefaults) {
   documented.worker_threads = 1;
   documented.io_threads = 9;
   documented.max_connections = 1;
+  documented.body_budget = 1;
   documented.idle_timeout = absl::Seconds(1);
   documented.drain_timeout = absl::Seconds(1);
   ASSERT_OK(internal::ApplyDocumentedDefaults(&documented));
@@ -99,6 +100,7 @@ TEST_F(ServerConfigTest, DocumentedDefaultsAreTheRealDefaults) {
   EXPECT_EQ(documented.worker_threads, real.worker_threads);
   EXPECT_EQ(documented.io_threads, real.io_threads);
   EXPECT_EQ(documented.max_connections, real.max_connections);
+  EXPECT_EQ(documented.body_budget, real.body_budget);
   EXPECT_EQ(documented.idle_timeout, real.idle_timeout);
   EXPECT_EQ(documented.drain_timeout, real.drain_timeout);
 }

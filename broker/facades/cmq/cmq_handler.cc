@@ -244,11 +244,17 @@ void CmqHandler::Handle(const httpd::RequestContext& ctx, httpd::Request& req,
             });
 }
 
+bool CmqHandler::MayBlock(const httpd::RequestContext& /*ctx*/,
+                          const httpd::Request& /*req*/) const {
+  return broker_->SyncsEachWrite();
+}
+
 httpd::Response RenderCmqTransportError(httpd::TransportError error,
                                         const httpd::RequestContext& ctx,
                                         const httpd::Request& req) {
   if (error != httpd::TransportError::kPayloadTooLarge &&
-      error != httpd::TransportError::kInternal) {
+      error != httpd::TransportError::kInternal &&
+      error != httpd::TransportError::kBusy) {
     return httpd::PlainJsonError(error, ctx, req);  // 404 and the like
   }
   // Only the query is complete here; the body may be cut short.
@@ -261,6 +267,8 @@ httpd::Response RenderCmqTransportError(httpd::TransportError error,
   const CmqError cmq_error =
       error == httpd::TransportError::kPayloadTooLarge
           ? MakeCmqError(ErrorKind::kCannotParse, "request")
+      : error == httpd::TransportError::kBusy
+          ? MakeCmqError(ErrorKind::kThrottled)
           : MakeCmqError(ErrorKind::kInternal);
   return JsonResponse(httpd::Status::ok,
                       RenderError(MetaFor(ctx.request_id, query), cmq_error));

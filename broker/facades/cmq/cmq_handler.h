@@ -39,6 +39,12 @@ class CmqHandler final : public httpd::Handler {
   void Handle(const httpd::RequestContext& ctx, httpd::Request& req,
               httpd::Responder respond) override;
 
+  // Every action is a short broker call (a receive that has to wait defers
+  // its answer), so requests are answered on the I/O threads, except when
+  // each write waits for a disk sync.
+  bool MayBlock(const httpd::RequestContext& ctx,
+                const httpd::Request& req) const override;
+
   const CmqConfig& config() const { return config_; }
 
  private:

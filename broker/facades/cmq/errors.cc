@@ -23,7 +23,7 @@ struct Row {
 using SC = absl::StatusCode;
 
 // Spec §5.2, verbatim texts (including the vendor's own spelling).
-constexpr std::array<Row, 32> kRows = {{
+constexpr std::array<Row, 33> kRows = {{
     {ErrorKind::kInvalidParameters, 4000, 10000, SC::kInvalidArgument,
      "invalid request parameters"},
     {ErrorKind::kMissingParameter, 4000, 10010, SC::kInvalidArgument,
@@ -67,6 +67,8 @@ constexpr std::array<Row, 32> kRows = {{
      "exceed maximum message size"},
     {ErrorKind::kHeapFull, 4410, 10240, SC::kResourceExhausted,
      "reach maximum retention number of message"},
+    {ErrorKind::kThrottled, 4420, 10250, SC::kUnavailable,
+     "server is busy, please try later"},
     {ErrorKind::kInvalidReceiptHandle, 4430, 10260, SC::kInvalidArgument,
      "receipt handle is invalid"},
     {ErrorKind::kQueueNotFound, 4440, 10100, SC::kNotFound,

@@ -38,6 +38,7 @@ enum class ErrorKind {
   kSecretIdNotFound,        // 4100/10270
   kMessageTooLarge,         // 4400/10230
   kHeapFull,                // 4410/10240
+  kThrottled,               // 4420/10250
   kInvalidReceiptHandle,    // 4430/10260
   kQueueNotFound,           // 4440/10100
   kQueueLimitReached,       // 4450/10220

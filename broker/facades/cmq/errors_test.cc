@@ -55,6 +55,7 @@ TEST(MakeCmqErrorTest, CodesFollowTheSpecTable) {
       {ErrorKind::kSecretIdNotFound, 4100, 10270},
       {ErrorKind::kMessageTooLarge, 4400, 10230},
       {ErrorKind::kHeapFull, 4410, 10240},
+      {ErrorKind::kThrottled, 4420, 10250},
       {ErrorKind::kInvalidReceiptHandle, 4430, 10260},
       {ErrorKind::kQueueNotFound, 4440, 10100},
       {ErrorKind::kQueueLimitReached, 4450, 10220},

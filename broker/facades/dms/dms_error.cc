@@ -81,6 +81,10 @@ constexpr Entry kEntries[] = {
     {DmsCode::kMethodNotAllowed, http::status::method_not_allowed,
      "DMS.00405001", "This request method is not allowed.",
      absl::StatusCode::kUnimplemented},
+    {DmsCode::kBusy, http::status::service_unavailable, "APIGW.0308",
+     "The throttling threshold has been reached: the server is busy, retry "
+     "later.",
+     absl::StatusCode::kUnavailable},
     {DmsCode::kInternal, http::status::internal_server_error, "DMS.00500000",
      "Internal service error.", absl::StatusCode::kInternal},
 };

@@ -34,6 +34,7 @@ enum class DmsCode {
   kInstanceNotFound,  // 404 DMS.00404022
   kGroupNotFound,     // 404 DMS.10240405
   kMethodNotAllowed,  // 405 DMS.00405001
+  kBusy,              // 503 APIGW.0308
   kInternal,          // 500 DMS.00500000
 };
 
@@ -61,9 +62,10 @@ absl::string_view DmsErrorCodeString(DmsCode code);
 
 // A Status carrying `code` as its payload. Its absl code follows the HTTP
 // status (400 → InvalidArgument, 401 → Unauthenticated, 404 → NotFound,
-// 405 → Unimplemented, 500 → Internal; kTopicExists and kGroupExists →
-// AlreadyExists, kGroupOffline → FailedPrecondition, kMessageTooLarge →
-// InvalidArgument). The message is `detail`, or the DMS message when empty.
+// 405 → Unimplemented, 503 → Unavailable, 500 → Internal; kTopicExists and
+// kGroupExists → AlreadyExists, kGroupOffline → FailedPrecondition,
+// kMessageTooLarge → InvalidArgument). The message is `detail`, or the DMS
+// message when empty.
 absl::Status DmsStatus(DmsCode code, absl::string_view detail = "");
 
 // DmsStatus(kMessageTooLarge) with the spec's message for a message of

@@ -50,6 +50,9 @@ TEST(MakeDmsErrorTest, EveryCodeHasTheSpecsStatusCodeAndMessage) {
        "The consumption group ID is incorrect or not found."},
       {DmsCode::kMethodNotAllowed, http::status::method_not_allowed,
        "DMS.00405001", "This request method is not allowed."},
+      {DmsCode::kBusy, http::status::service_unavailable, "APIGW.0308",
+       "The throttling threshold has been reached: the server is busy, retry "
+       "later."},
       {DmsCode::kInternal, http::status::internal_server_error, "DMS.00500000",
        "Internal service error."},
   };

@@ -650,6 +650,23 @@ void DmsHandler::Handle(const httpd::RequestContext& ctx, httpd::Request& req,
   respond(Answer(ctx, req));
 }
 
+bool DmsHandler::MayBlock(const httpd::RequestContext& /*ctx*/,
+                          const httpd::Request& req) const {
+  if (broker_.SyncsEachWrite()) return true;
+  absl::StatusOr<RouteMatch> route = MatchRoute(
+      httpd::ToAbsl(req.method_string()), httpd::ToAbsl(req.target()));
+  if (!route.ok()) return false;  // answered with an error at once
+  switch (route->op) {
+    case Operation::kQueryMessages:
+    case Operation::kDeleteTopic:
+    case Operation::kBatchDeleteTopics:
+    case Operation::kResendMessages:
+      return true;
+    default:
+      return false;
+  }
+}
+
 httpd::Response DmsHandler::Answer(const httpd::RequestContext& ctx,
                                    const httpd::Request& req) const {
   try {
@@ -707,6 +724,8 @@ httpd::Response RenderDmsTransportError(httpd::TransportError error,
     }
     case httpd::TransportError::kInternal:
       return ErrorResponse(MakeDmsError(DmsCode::kInternal), ctx);
+    case httpd::TransportError::kBusy:
+      return ErrorResponse(MakeDmsError(DmsCode::kBusy), ctx);
     default:
       return ErrorResponse(MakeDmsError(DmsCode::kInvalidParameter), ctx);
   }

@@ -32,6 +32,12 @@ class DmsHandler final : public httpd::Handler {
   void Handle(const httpd::RequestContext& ctx, httpd::Request& req,
               httpd::Responder respond) override;
 
+  // Message queries (which scan stored records), topic deletion and
+  // resends go to the worker pool, as does everything when each write waits
+  // for a disk sync; the rest is answered on the I/O threads.
+  bool MayBlock(const httpd::RequestContext& ctx,
+                const httpd::Request& req) const override;
+
   // The response to `req`, without the HTTP layer: for tests and for
   // Handle(). Never throws.
   httpd::Response Answer(const httpd::RequestContext& ctx,

@@ -266,6 +266,9 @@ std::optional<absl::Time> ParseSdkDate(absl::string_view value) {
   return t;
 }
 
+// The X-Sdk-Content-Sha256 value that leaves the body out of the signature.
+constexpr absl::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+
 absl::Status VerifySignature(const VerifyInput& req,
                              const Credentials& credentials, absl::Time now,
                              absl::Duration max_skew) {
@@ -322,6 +325,12 @@ absl::Status VerifySignature(const VerifyInput& req,
       CRYPTO_memcmp(expected.data(), auth->signature.data(), expected.size()) !=
           0) {
     return AuthError("verify aksk signature fail");
+  }
+  // The signature covers the header, not the body: a header naming a hash
+  // must name this body's, or a captured request's body could be swapped.
+  if (content_sha.has_value() && in.payload_hash != kUnsignedPayload &&
+      !absl::EqualsIgnoreCase(in.payload_hash, HexSha256(req.body))) {
+    return AuthError("x-sdk-content-sha256 does not match the request body");
   }
   return absl::OkStatus();
 }

@@ -13,6 +13,7 @@
 namespace rewindmq::facade::dms {
 namespace {
 
+using ::rmqtest::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Optional;
@@ -404,6 +405,44 @@ TEST(VerifySignatureTest, AContentSha256HeaderReplacesTheBodyHash) {
                      {"X-Sdk-Content-Sha256", "UNSIGNED-PAYLOAD"}},
                     "anything"));
   EXPECT_OK(r.Verify(ExampleCredentials(), kSignedAt));
+}
+
+// A signed request carrying a body hash, as the SDK sends it.
+FakeRequest WithContentSha(absl::string_view body, absl::string_view sha) {
+  FakeRequest r("POST", "/v2/p1/instances/i1/messages", std::string(body));
+  r.Set("Host", "h")
+      .Set("X-Sdk-Date", std::string(kDate))
+      .Set("X-Sdk-Content-Sha256", std::string(sha));
+  r.Set("Authorization",
+        SignRequest(kAk, kSk, "POST", "/v2/p1/instances/i1/messages",
+                    {{"Host", "h"},
+                     {"X-Sdk-Date", std::string(kDate)},
+                     {"X-Sdk-Content-Sha256", std::string(sha)}},
+                    std::string(body)));
+  return r;
+}
+
+TEST(VerifySignatureTest, AContentSha256OfTheBodyIsAccepted) {
+  const std::string body = "{\"a\":1}";
+  EXPECT_OK(WithContentSha(body, HexSha256(body))
+                .Verify(ExampleCredentials(), kSignedAt));
+  EXPECT_OK(WithContentSha(body, absl::AsciiStrToUpper(HexSha256(body)))
+                .Verify(ExampleCredentials(), kSignedAt));
+}
+
+TEST(VerifySignatureTest, AContentSha256OfAnotherBodyIsRefused) {
+  // A captured request whose body was swapped: the signature still matches
+  // the headers, but the hash they name is not the body's.
+  FakeRequest r = WithContentSha("{\"a\":2}", HexSha256("{\"a\":1}"));
+  EXPECT_THAT(
+      r.Verify(ExampleCredentials(), kSignedAt),
+      StatusIs(absl::StatusCode::kUnauthenticated,
+               HasSubstr("x-sdk-content-sha256 does not match the request "
+                         "body")));
+  // Not a hash at all.
+  EXPECT_THAT(WithContentSha("{}", "not-a-hash")
+                  .Verify(ExampleCredentials(), kSignedAt),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST(HexDigestTest, KnownVectors) {
