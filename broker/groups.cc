@@ -291,10 +291,12 @@ absl::StatusOr<std::vector<GroupInfo>> ConsumerGroups::ListGroups(
   return out;
 }
 
-absl::StatusOr<GroupInfo> ConsumerGroups::GetGroup(
-    absl::string_view instance, absl::string_view group) const {
+absl::StatusOr<GroupInfo> ConsumerGroups::GetGroup(absl::string_view instance,
+                                                   absl::string_view group,
+                                                   bool with_topics) const {
   RMQ_ASSIGN_OR_RETURN(Instance * inst, core_->FindInstance(instance));
   RMQ_ASSIGN_OR_RETURN(BrokerCore::Group g, CopyGroup(inst, group));
+  if (!with_topics) return g.info;
   RMQ_ASSIGN_OR_RETURN(g.info.topics, TopicsOfGroup(*core_, *inst, group));
   return g.info;
 }

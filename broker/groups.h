@@ -184,8 +184,11 @@ class ConsumerGroups {
   // Every group in creation order.
   absl::StatusOr<std::vector<GroupInfo>> ListGroups(
       absl::string_view instance) const;
+  // With `with_topics` false, GroupInfo::topics is left empty, which spares
+  // a scan of the group's links (for callers that only need the group).
   absl::StatusOr<GroupInfo> GetGroup(absl::string_view instance,
-                                     absl::string_view group) const;
+                                     absl::string_view group,
+                                     bool with_topics = true) const;
   absl::StatusOr<GroupInfo> UpdateGroup(absl::string_view instance,
                                         absl::string_view group,
                                         const UpdateGroupRequest& req);

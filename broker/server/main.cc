@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "base/logging.h"
 #include "broker/server/server.h"
 #include "broker/server/server_config.h"
@@ -50,6 +51,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   rewindmq::SetLogLevel(command_line->config.log_level);
+  // This abseil build tracks the order in which every Mutex is taken to
+  // report deadlocks, on each lock. The unit tests keep that check; the
+  // server does not pay for it on every request.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   // Block the shutdown signals before any thread starts, so that every
   // thread inherits the mask and only sigwait() below receives them. Asio
