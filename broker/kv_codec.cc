@@ -122,7 +122,16 @@ std::vector<uint64_t> KvFields::AllU64(uint32_t tag) const {
   return out;
 }
 
-std::string Hex16(uint64_t v) { return absl::StrFormat("%016X", v); }
+void WriteHex16(uint64_t v, char* out) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  for (int i = 15; i >= 0; --i, v >>= 4) out[i] = kDigits[v & 0xF];
+}
+
+std::string Hex16(uint64_t v) {
+  std::string out(16, '0');
+  WriteHex16(v, out.data());
+  return out;
+}
 
 bool ParseHex16(absl::string_view s, uint64_t* v) {
   if (s.size() != 16) return false;

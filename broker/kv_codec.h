@@ -61,6 +61,8 @@ class KvFields {
 
 // Fixed-width upper-case hex of `v` (16 digits): sorts like the number.
 std::string Hex16(uint64_t v);
+// The same 16 characters written to out[0..15].
+void WriteHex16(uint64_t v, char* out);
 // Parses exactly 16 hex digits; false otherwise.
 bool ParseHex16(absl::string_view s, uint64_t* v);
 

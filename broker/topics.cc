@@ -68,8 +68,10 @@ uint64_t StableHash(absl::string_view s) {
 }
 
 std::string MsgIdOf(QueueId q, Offset o) {
-  return absl::StrCat(internal::Hex16(q.value),
-                      internal::Hex16(static_cast<uint64_t>(o.value)));
+  std::string id(32, '0');
+  internal::WriteHex16(q.value, id.data());
+  internal::WriteHex16(static_cast<uint64_t>(o.value), id.data() + 16);
+  return id;
 }
 
 absl::Status TopicNotFound(absl::string_view topic) {
@@ -584,20 +586,28 @@ absl::Status CheckProduce(const BrokerOptions& options,
 
 namespace internal {
 
-proto::Record RecordOf(const ProduceRequest& req) {
-  proto::Record record;
-  record.set_body(req.body);
-  for (const std::string& k : req.keys) record.add_keys(k);
-  for (const std::string& tag : req.tags) record.add_tags(tag);
-  for (const auto& [k, v] : req.properties)
-    (*record.mutable_properties())[k] = v;
-  if (req.born_time.has_value()) {
-    record.set_producer_time_us(absl::ToUnixMicros(*req.born_time));
+// Moves what `req` holds into the empty `record`, so that a body is copied
+// into a record at most once.
+void MoveIntoRecord(ProduceRequest& req, proto::Record* record) {
+  record->set_body(std::move(req.body));
+  for (std::string& k : req.keys) record->add_keys(std::move(k));
+  for (std::string& tag : req.tags) record->add_tags(std::move(tag));
+  for (auto& [k, v] : req.properties) {
+    (*record->mutable_properties())[k] = std::move(v);
   }
-  record.set_flag(req.flag);
-  record.set_sys_flag(req.sys_flag);
-  record.set_born_host(req.born_host);
-  record.set_reconsume_times(req.reconsume_times);
+  if (req.born_time.has_value()) {
+    record->set_producer_time_us(absl::ToUnixMicros(*req.born_time));
+  }
+  record->set_flag(req.flag);
+  record->set_sys_flag(req.sys_flag);
+  record->set_born_host(std::move(req.born_host));
+  record->set_reconsume_times(req.reconsume_times);
+}
+
+proto::Record RecordOf(const ProduceRequest& req) {
+  ProduceRequest copy = req;
+  proto::Record record;
+  MoveIntoRecord(copy, &record);
   return record;
 }
 
@@ -675,14 +685,22 @@ absl::StatusOr<ProduceResult> Topics::Produce(absl::string_view instance,
 absl::StatusOr<std::vector<ProduceResult>> Topics::ProduceBatch(
     absl::string_view instance, absl::string_view topic, const QueueRef& queue,
     const std::vector<ProduceRequest>& reqs) {
+  return ProduceBatch(instance, topic, queue,
+                      std::vector<ProduceRequest>(reqs));
+}
+
+absl::StatusOr<std::vector<ProduceResult>> Topics::ProduceBatch(
+    absl::string_view instance, absl::string_view topic, const QueueRef& queue,
+    std::vector<ProduceRequest>&& reqs) {
   BrokerCore& c = *core_;
   RMQ_ASSIGN_OR_RETURN(BrokerCore::Instance * inst, c.FindInstance(instance));
   if (reqs.empty()) return absl::InvalidArgumentError("empty message batch");
-  std::vector<proto::Record> records;
-  records.reserve(reqs.size());
   for (const ProduceRequest& req : reqs) {
     RMQ_RETURN_IF_ERROR(CheckProduce(c.options_, req));
-    records.push_back(internal::RecordOf(req));
+  }
+  std::vector<proto::Record> records(reqs.size());
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    internal::MoveIntoRecord(reqs[i], &records[i]);
   }
   RMQ_ASSIGN_OR_RETURN(
       BrokerCore::ChosenQueue chosen,

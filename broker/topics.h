@@ -271,6 +271,11 @@ class Topics {
   absl::StatusOr<std::vector<ProduceResult>> ProduceBatch(
       absl::string_view instance, absl::string_view topic,
       const QueueRef& queue, const std::vector<ProduceRequest>& reqs);
+  // The same, taking the requests' bodies instead of copying them (bulk
+  // loads); `reqs` is left in a valid but unspecified state.
+  absl::StatusOr<std::vector<ProduceResult>> ProduceBatch(
+      absl::string_view instance, absl::string_view topic,
+      const QueueRef& queue, std::vector<ProduceRequest>&& reqs);
 
   // The message stored at `offset` of the storage queue `storage_queue_id`
   // (Message::storage_queue_id) in `topic`. NotFound + kMessageNotFound

@@ -56,19 +56,6 @@ httpd::HttpServerOptions HttpOptionsFor(const ServerConfig& config) {
   return options;
 }
 
-broker::BrokerOptions BrokerOptionsFor(const ServerConfig& config,
-                                       const std::string& data_dir) {
-  broker::BrokerOptions options;
-  options.data_dir = data_dir;
-  options.store = StoreOptionsFor(config);
-  for (const InstanceConfig& i : config.instances) {
-    options.instances.push_back({i.id, i.name, i.broker_num});
-  }
-  options.topic_retention = config.retention;
-  options.retention_interval = config.retention_check_interval;
-  return options;
-}
-
 // Opens the broker (and with it the store) in `data_dir`.
 absl::Status OpenBackend(const ServerConfig& config,
                          const std::string& data_dir, ServerComponents& c) {
@@ -109,6 +96,19 @@ void RegisterRoutes(const ServerConfig& config, const std::string& address,
 }
 
 }  // namespace
+
+broker::BrokerOptions BrokerOptionsFor(const ServerConfig& config,
+                                       const std::string& data_dir) {
+  broker::BrokerOptions options;
+  options.data_dir = data_dir;
+  options.store = StoreOptionsFor(config);
+  for (const InstanceConfig& i : config.instances) {
+    options.instances.push_back({i.id, i.name, i.broker_num});
+  }
+  options.topic_retention = config.retention;
+  options.retention_interval = config.retention_check_interval;
+  return options;
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const ServerConfig& config) {

@@ -11,9 +11,16 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "broker/options.h"
 #include "broker/server/server_config.h"
 
 namespace rewindmq::server {
+
+// The broker options the server opens its store with: durability, segment
+// and index settings, instances and retention of `config`, in `data_dir`.
+// Tools that open a data folder themselves (rewindmq-import) use the same.
+broker::BrokerOptions BrokerOptionsFor(const ServerConfig& config,
+                                       const std::string& data_dir);
 
 // Everything a Server owns (server.cc).
 struct ServerComponents;
