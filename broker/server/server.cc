@@ -53,6 +53,7 @@ httpd::HttpServerOptions HttpOptionsFor(const ServerConfig& config) {
   options.max_connections = config.max_connections;
   options.body_budget = config.body_budget;
   options.idle_timeout = config.idle_timeout;
+  options.read_timeout = config.read_timeout;
   return options;
 }
 

@@ -321,6 +321,12 @@ absl::Status ApplyIdleTimeout(absl::string_view value, ServerConfig* config) {
   return absl::OkStatus();
 }
 
+absl::Status ApplyReadTimeout(absl::string_view value, ServerConfig* config) {
+  RMQ_ASSIGN_OR_RETURN(const int64_t s, ParseInt(value, 1, 86'400));
+  config->read_timeout = absl::Seconds(s);
+  return absl::OkStatus();
+}
+
 absl::Status ApplyDrainTimeout(absl::string_view value, ServerConfig* config) {
   RMQ_ASSIGN_OR_RETURN(const int64_t s, ParseInt(value, 0, 3'600));
   config->drain_timeout = absl::Seconds(s);
@@ -401,6 +407,11 @@ constexpr Setting kSettings[] = {
      ApplyBodyBudget},
     {"idle-timeout-s", "SECONDS", "60",
      "An idle keep-alive connection is closed after this.", ApplyIdleTimeout},
+    {"read-timeout-s", "SECONDS", "60",
+     "A request body must arrive within this of its header, and a header "
+     "sent while earlier requests are answered within this of its first "
+     "byte.",
+     ApplyReadTimeout},
     {"drain-timeout-s", "SECONDS", "10",
      "On SIGTERM or SIGINT, how long requests in flight may still take.",
      ApplyDrainTimeout},

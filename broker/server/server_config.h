@@ -99,6 +99,8 @@ struct ServerConfig {
   uint64_t body_budget = uint64_t{256} << 20;
   // --idle-timeout-s: an idle keep-alive connection is closed after this.
   absl::Duration idle_timeout = absl::Seconds(60);
+  // --read-timeout-s: for a request body, and a header read ahead.
+  absl::Duration read_timeout = absl::Seconds(60);
   // --drain-timeout-s: on SIGTERM, how long requests in flight may take.
   absl::Duration drain_timeout = absl::Seconds(10);
 

@@ -80,6 +80,7 @@ TEST_F(ServerConfigTest, DocumentedDefaultsAreTheRealDefaults) {
   documented.max_connections = 1;
   documented.body_budget = 1;
   documented.idle_timeout = absl::Seconds(1);
+  documented.read_timeout = absl::Seconds(1);
   documented.drain_timeout = absl::Seconds(1);
   ASSERT_OK(internal::ApplyDocumentedDefaults(&documented));
 
@@ -102,6 +103,7 @@ TEST_F(ServerConfigTest, DocumentedDefaultsAreTheRealDefaults) {
   EXPECT_EQ(documented.max_connections, real.max_connections);
   EXPECT_EQ(documented.body_budget, real.body_budget);
   EXPECT_EQ(documented.idle_timeout, real.idle_timeout);
+  EXPECT_EQ(documented.read_timeout, real.read_timeout);
   EXPECT_EQ(documented.drain_timeout, real.drain_timeout);
 }
 

@@ -499,6 +499,8 @@ struct DmsReq {
   // What the signature covers when it differs from what is sent.
   std::optional<std::string> signed_target;
   std::optional<std::string> signed_body;
+  // Sent (and signed) as X-Sdk-Content-Sha256 when set.
+  std::optional<std::string> content_sha256;
 };
 
 Build Dms(DmsReq r) {
@@ -509,6 +511,9 @@ Build Dms(DmsReq r) {
         {"Content-Type", r.content_type},
         {"Host", env.host()},
         {"X-Sdk-Date", date}};
+    if (r.content_sha256.has_value()) {
+      signed_headers.emplace_back("X-Sdk-Content-Sha256", *r.content_sha256);
+    }
     HttpHeaders headers;
     for (const auto& [name, value] : signed_headers) {
       if (name == "X-Sdk-Date" && r.omit_date_header) continue;
@@ -1156,7 +1161,21 @@ std::vector<Case> DmsCases() {
   const std::string long_name(65, 'a');
   const std::string huge_name(5000, 'b');
   std::string deep(100000, '[');
+  // A signed reset to the latest offset whose body was swapped for a reset
+  // to the earliest: the signature covers the body hash header, which
+  // names the original body.
+  const std::string signed_reset =
+      absl::StrCat(R"({"topic":")", kTopic, R"(","timestamp":-1})");
+  const std::string swapped_reset =
+      absl::StrCat(R"({"topic":")", kTopic, R"(","timestamp":0})");
   return {
+      // -- a captured request replayed with another body --
+      {"dms body swapped under a signed X-Sdk-Content-Sha256", "dms",
+       Dms({.method = "POST",
+            .target = reset,
+            .body = swapped_reset,
+            .content_sha256 = rewindmq::facade::dms::HexSha256(signed_reset)}),
+       AuthError("x-sdk-content-sha256 does not match the request body")},
       // -- routes and methods (§1.3, §1.6) --
       {"dms unknown route", "dms", DmsGet(Inst("/frobnicate")),
        DmsError(404, "DMS.00404001", "The requested URL does not exist.")},
@@ -1694,16 +1713,116 @@ class RawSocket {
   std::string received_;
 };
 
+TEST_F(BadInputTest, TheAccessLogShowsNoQueryValueButTheAction) {
+  // A signed CMQ GET carries the SecretId, the Signature and the message
+  // body in its query, where the access log used to copy them.
+  const std::string secret_body = "confidential-payload-7f3a";
+  absl::StatusOr<HttpResult> r = Call(CmqGet(absl::StrCat(
+      "Action=SendMessage&queueName=noSuchQueue", "&msgBody=", secret_body)));
+  ASSERT_OK(r.status());
+  CheckAnswer(CmqError(4440, 10100, "queue is not existed"), *r);
+  // The line is written once the answer has been sent; wait for it.
+  std::string log;
+  for (int i = 0; i < 100; ++i) {
+    log = server_.Log();
+    if (absl::StrContains(log, "Action=SendMessage")) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_THAT(log, ::testing::HasSubstr(
+                       "/v2/index.php?Action=SendMessage&queueName=*&msgBody=*"
+                       "&SecretId=*&Timestamp=*&Nonce=*&SignatureMethod=*"
+                       "&Signature=*"));
+  EXPECT_THAT(log, ::testing::Not(::testing::HasSubstr(secret_body)));
+  EXPECT_THAT(log, ::testing::Not(::testing::HasSubstr(kCmqSecretId)));
+}
+
+// Bodies held in memory across all connections are bounded (--body-budget-mb):
+// uploads that never finish cannot make the server grow; a request finding
+// no room is told the server is busy, in its facade's format.
+TEST(BodyBudgetTest, StalledUploadsCannotExhaustMemoryAndOthersAreToldToRetry) {
+  rmqtest::ScopedTempDir dir;
+  ServerProcess server;
+  ASSERT_OK(server.Start(dir.path() + "/data", dir.path() + "/server.log",
+                         {"--body-budget-mb", "1", "--worker-threads", "2"}));
+  const uint16_t port = server.port();
+  const Env env{.port = port};
+  ASSERT_OK(
+      Exchange(port, DmsSend("POST", Inst("/topics"),
+                             R"({"name":"budget-topic","queue_num":1})")(env))
+          .status());
+  // Two uploads announce 400 KiB each and stall after a few bytes: 800 KiB
+  // of the 1 MiB are held.
+  std::vector<std::unique_ptr<RawSocket>> stalled;
+  for (int i = 0; i < 2; ++i) {
+    stalled.push_back(std::make_unique<RawSocket>(port));
+    ASSERT_TRUE(stalled.back()->connected());
+    ASSERT_TRUE(stalled.back()->Send(absl::StrCat(
+        "POST ", Engine("/messages"),
+        " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Content-Length: ",
+        400 << 10, "\r\n\r\n{\"topic\":")));
+  }
+  absl::SleepFor(absl::Milliseconds(300));
+  const std::string big_body(300 << 10, 'x');
+  // DMS: 503 with the gateway's throttling code.
+  absl::StatusOr<HttpResult> dms =
+      Exchange(port, DmsSend("POST", Engine("/messages"),
+                             absl::StrCat(R"({"topic":"budget-topic","body":")",
+                                          big_body, R"("})"))(env));
+  ASSERT_OK(dms.status());
+  // The gateway's shape: error_code, error_msg and request_id.
+  EXPECT_EQ(dms->status, 503) << dms->body;
+  const std::optional<json::object> busy = JsonObject(dms->body);
+  ASSERT_TRUE(busy.has_value()) << dms->body;
+  EXPECT_EQ(StrField(*busy, "error_code"), "APIGW.0308");
+  EXPECT_THAT(StrField(*busy, "error_msg"),
+              ::testing::HasSubstr("the server is busy, retry later"));
+  EXPECT_EQ(StrField(*busy, "request_id"), dms->Header("X-Request-Id"));
+  EXPECT_FALSE(dms->keep_alive);
+  // CMQ: 4420/10250 in the usual HTTP 200 envelope.
+  absl::StatusOr<HttpResult> cmq =
+      Exchange(port, CmqPost(absl::StrCat("Action=SendMessage&queueName=q1"
+                                          "&msgBody=",
+                                          big_body))(env));
+  ASSERT_OK(cmq.status());
+  CheckAnswer(CmqError(4420, 10250, "server is busy"), *cmq);
+  // Small requests still fit, and the server serves them.
+  absl::StatusOr<HttpResult> small = Exchange(
+      port, DmsSend("POST", Engine("/messages"),
+                    R"({"topic":"budget-topic","body":"small"})")(env));
+  ASSERT_OK(small.status());
+  EXPECT_EQ(small->status, 200) << small->body;
+  // Once the stalled uploads are gone their room is back.
+  stalled.clear();
+  absl::StatusOr<HttpResult> after;
+  for (int i = 0; i < 50; ++i) {
+    after = Exchange(
+        port, DmsSend("POST", Engine("/messages"),
+                      absl::StrCat(R"({"topic":"budget-topic",)", R"("body":")",
+                                   big_body, R"("})"))(env));
+    if (after.ok() && after->status == 200) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_OK(after.status());
+  EXPECT_EQ(after->status, 200) << after->body;
+  // Exactly the two accepted messages are stored.
+  absl::StatusOr<HttpResult> status =
+      Exchange(port, DmsGet(Inst("/topics/budget-topic/status"))(env));
+  ASSERT_OK(status.status());
+  EXPECT_THAT(status->body, ::testing::HasSubstr(R"("max_offset":2)"));
+  EXPECT_EQ(server.Stop(), std::optional<int>(0));
+}
+
 TEST(SlowClientTest, SlowAndStalledClientsAreTimedOutWhileOthersAreServed) {
   rmqtest::ScopedTempDir dir;
   ServerProcess server;
-  // Open mode; an idle (and header) timeout of 2 s. The body timeout is the
-  // HTTP layer's fixed read_timeout (60 s).
+  // Open mode; an idle (and header) timeout of 2 s, a body timeout of 5 s.
   ASSERT_OK(server.Start(dir.path() + "/data", dir.path() + "/server.log",
-                         {"--idle-timeout-s", "2", "--worker-threads", "4"}));
+                         {"--idle-timeout-s", "2", "--read-timeout-s", "5",
+                          "--worker-threads", "4"}));
   const uint16_t port = server.port();
   constexpr absl::Duration kHeaderBound = absl::Seconds(10);
-  constexpr absl::Duration kBodyBound = absl::Seconds(75);
+  constexpr absl::Duration kBodyBound = absl::Seconds(20);
 
   // A: a CMQ request whose header trickles in one byte every 100 ms, for
   // ever. B: a DMS request whose body stops after 10 of 1000 bytes.
@@ -1781,6 +1900,57 @@ TEST(SlowClientTest, SlowAndStalledClientsAreTimedOutWhileOthersAreServed) {
   // Timed-out connections are closed without an answer.
   EXPECT_EQ(slow_header.received(), "");
   EXPECT_EQ(stalled_body.received(), "");
+  EXPECT_TRUE(server.Alive());
+  EXPECT_EQ(server.Stop(), std::optional<int>(0));
+}
+
+// A long poll is progress, so a connection waiting on one has no idle
+// timeout; but a header trickled in behind it must still be complete within
+// the read timeout of its first byte, or a client could hold the
+// connection for the whole poll with a few bytes.
+TEST(SlowClientTest, AHeaderTrickledBehindALongPollGetsTheReadTimeout) {
+  rmqtest::ScopedTempDir dir;
+  ServerProcess server;
+  ASSERT_OK(server.Start(dir.path() + "/data", dir.path() + "/server.log",
+                         {"--idle-timeout-s", "30", "--read-timeout-s", "2"}));
+  const uint16_t port = server.port();
+  const Env env{.port = port};
+  absl::StatusOr<HttpResult> created =
+      Exchange(port, CmqGet("Action=CreateQueue&queueName=lp")(env));
+  ASSERT_OK(created.status());
+  CheckAnswer(CmqSuccess(), *created);
+
+  RawSocket poller(port);
+  ASSERT_TRUE(poller.connected());
+  ASSERT_TRUE(
+      poller.Send(CmqGet("Action=ReceiveMessage&queueName=lp"
+                         "&pollingWaitSeconds=25")(env)));
+  absl::SleepFor(absl::Milliseconds(200));
+  const std::string trickle =
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " +
+      std::string(400, 'y');
+  const absl::Time start = absl::Now();
+  std::optional<absl::Duration> closed;
+  for (size_t i = 0;
+       i < trickle.size() && absl::Now() - start < absl::Seconds(20); ++i) {
+    if (!poller.Send(trickle.substr(i, 1)) ||
+        poller.ClosedByServer(absl::Milliseconds(100))) {
+      closed = absl::Now() - start;
+      break;
+    }
+  }
+  ASSERT_TRUE(closed.has_value()) << "the trickled header was never cut";
+  EXPECT_LT(*closed, absl::Seconds(10)) << "the poll lasts 25 s";
+  std::cout << "header trickled behind a long poll closed after "
+            << absl::FormatDuration(*closed) << "\n";
+
+  // Without the trickle the poll runs its course and is answered.
+  absl::StatusOr<HttpResult> quiet = Exchange(
+      port,
+      CmqGet("Action=ReceiveMessage&queueName=lp&pollingWaitSeconds=3")(env),
+      absl::Seconds(15));
+  ASSERT_OK(quiet.status());
+  CheckAnswer(CmqError(7000, 10200, "no message"), *quiet);
   EXPECT_TRUE(server.Alive());
   EXPECT_EQ(server.Stop(), std::optional<int>(0));
 }
