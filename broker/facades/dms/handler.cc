@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
 #include "broker/facades/dms/dms_error.h"
@@ -659,18 +660,20 @@ void DmsHandler::Handle(const httpd::RequestContext& ctx, httpd::Request& req,
 bool DmsHandler::MayBlock(const httpd::RequestContext& /*ctx*/,
                           const httpd::Request& req) const {
   if (broker_.SyncsEachWrite()) return true;
-  absl::StatusOr<RouteMatch> route = MatchRoute(
-      httpd::ToAbsl(req.method_string()), httpd::ToAbsl(req.target()));
-  if (!route.ok()) return false;  // answered with an error at once
-  switch (route->op) {
-    case Operation::kQueryMessages:
-    case Operation::kDeleteTopic:
-    case Operation::kBatchDeleteTopics:
-    case Operation::kResendMessages:
-      return true;
-    default:
-      return false;
+  // Judged from the method and the path's end, without a full route match
+  // (Answer() does that): message queries (GET .../messages), resends
+  // (POST .../resend), batch deletes (POST ...?action=delete) and deletes.
+  const absl::string_view method = httpd::ToAbsl(req.method_string());
+  const absl::string_view target = httpd::ToAbsl(req.target());
+  absl::string_view path = httpd::TargetPath(target);
+  absl::ConsumeSuffix(&path, "/");
+  if (method == "DELETE") return true;
+  if (method == "GET") return absl::EndsWith(path, "/messages");
+  if (method == "POST") {
+    return absl::EndsWith(path, "/resend") ||
+           httpd::HasUrlEncodedParameter(httpd::TargetQuery(target), "action");
   }
+  return false;
 }
 
 httpd::Response DmsHandler::Answer(const httpd::RequestContext& ctx,

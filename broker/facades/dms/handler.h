@@ -32,7 +32,7 @@ class DmsHandler final : public httpd::Handler {
   void Handle(const httpd::RequestContext& ctx, httpd::Request& req,
               httpd::Responder respond) override;
 
-  // Message queries (which scan stored records), topic deletion and
+  // Message queries (which scan stored records), deletes, batch deletes and
   // resends go to the worker pool, as does everything when each write waits
   // for a disk sync; the rest is answered on the I/O threads.
   bool MayBlock(const httpd::RequestContext& ctx,

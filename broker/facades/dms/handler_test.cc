@@ -142,6 +142,24 @@ class DmsHandlerTest : public ::testing::Test {
 
 // ---- Generic errors and instances -----------------------------------------
 
+TEST_F(DmsHandlerTest, OnlyScansAndDeletesAreSentToTheWorkerPool) {
+  auto may_block = [this](absl::string_view method, const std::string& target) {
+    httpd::Request req;
+    req.method_string(boost::beast::string_view(method.data(), method.size()));
+    req.target(boost::beast::string_view(target.data(), target.size()));
+    return handler_->MayBlock(httpd::RequestContext{}, req);
+  };
+  EXPECT_FALSE(may_block("POST", EnginePath("/groups/g/reset-message-offset")));
+  EXPECT_FALSE(may_block("POST", EnginePath("/messages")));
+  EXPECT_FALSE(may_block("GET", Path("/topics/t/status")));
+  EXPECT_FALSE(may_block("POST", Path("/topics")));
+  EXPECT_TRUE(may_block("GET", EnginePath("/messages?topic=t&msg_id=x")));
+  EXPECT_TRUE(may_block("GET", EnginePath("/messages/")));
+  EXPECT_TRUE(may_block("DELETE", Path("/topics/t")));
+  EXPECT_TRUE(may_block("POST", Path("/topics?action=delete")));
+  EXPECT_TRUE(may_block("POST", EnginePath("/messages/m1/resend")));
+}
+
 TEST_F(DmsHandlerTest, TheDefaultInstanceIsShownWithItsBrokers) {
   Result r = Call("GET", Path(""));
   ASSERT_EQ(r.status, 200) << r.body;
