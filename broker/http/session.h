@@ -150,6 +150,8 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
+  // The response being written, serialized; reused from one to the next.
+  std::string write_buffer_;
   std::array<char, 16 << 10> linger_buffer_;
   uint64_t linger_bytes_ = 0;
 
