@@ -150,42 +150,81 @@ QueueLogImpl::ScanResult QueueLogImpl::ScanFrames(
   return r;
 }
 
+// Recovery, in the order Recover() runs the steps: the queue's state, the
+// segment files on disk, the index high-water mark, each segment verified
+// (or trusted from its summary), the index repaired to match what was
+// found, and the active segment's in-memory index entries.
 absl::Status QueueLogImpl::Recover(bool create) {
   absl::MutexLock unused_append(&append_mu_);  // Not shared yet.
-  rocksdb::DB* db = store_->db();
-  const bool make_points = options_.time_index;
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   if (ec) {
     return absl::UnavailableError(
         absl::StrCat("cannot create ", dir_, ": ", ec.message()));
   }
-
-  // Queue state.
-  proto::QueueState state;
-  {
-    std::string value;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), store_->meta_cf(),
-                                keys::QueueKey(id_), &value);
-    if (s.IsNotFound()) {
-      if (!create) return absl::NotFoundError("queue is not registered");
-      state.set_created_us(ToMicros(options_.clock->Now()));
-    } else {
-      RMQ_RETURN_IF_ERROR(FromRocksDb(s, "reading queue state"));
-      if (!state.ParseFromString(value)) {
-        return absl::DataLossError("queue state does not parse");
-      }
-    }
-  }
+  RMQ_ASSIGN_OR_RETURN(proto::QueueState state, LoadQueueState(create));
   created_us_ = state.created_us();
+  RMQ_ASSIGN_OR_RETURN(std::vector<SegmentName> files,
+                       ListSegmentFiles(&state));
+  RMQ_ASSIGN_OR_RETURN(std::optional<proto::IndexHighWater> hwm,
+                       LoadHighWater());
 
-  // Segment files present, oldest first.
-  std::vector<std::pair<int64_t, std::string>> files;
+  rocksdb::WriteBatch repair;
+  RMQ_ASSIGN_OR_RETURN(RecoveredChain chain,
+                       RecoverSegments(state, hwm, &files, &repair));
+  RMQ_RETURN_IF_ERROR(RepairIndex(hwm, chain, &state, &repair));
+  rocksdb::WriteOptions wo;
+  wo.sync = store_->sync_metadata();
+  RMQ_RETURN_IF_ERROR(store_->Write(wo, &repair, "writing recovered index"));
+
+  RMQ_ASSIGN_OR_RETURN(std::vector<IndexPoint> active_points,
+                       ActivePoints(chain.segs.back()));
+  const Segment& active = chain.segs.back();
+  active_file_ = active.file;
+  next_offset_ = active.end;
+  last_ts_ = chain.last_ts;
+  last_point_pos_ = 0;
+  for (const IndexPoint& p : active_points) {
+    if (p.persisted) last_point_pos_ = p.position;
+  }
+  last_memory_point_pos_ =
+      active_points.empty() ? 0 : active_points.back().position;
+  written_total_ = 0;
+  {
+    absl::MutexLock l(&mu_);
+    segments_ = std::move(chain.segs);
+    active_points_ = std::move(active_points);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<proto::QueueState> QueueLogImpl::LoadQueueState(
+    bool create) const {
+  proto::QueueState state;
+  std::string value;
+  rocksdb::Status s = store_->db()->Get(
+      rocksdb::ReadOptions(), store_->meta_cf(), keys::QueueKey(id_), &value);
+  if (s.IsNotFound()) {
+    if (!create) return absl::NotFoundError("queue is not registered");
+    state.set_created_us(ToMicros(options_.clock->Now()));
+    return state;
+  }
+  RMQ_RETURN_IF_ERROR(FromRocksDb(s, "reading queue state"));
+  if (!state.ParseFromString(value)) {
+    return absl::DataLossError("queue state does not parse");
+  }
+  return state;
+}
+
+absl::StatusOr<std::vector<QueueLogImpl::SegmentName>>
+QueueLogImpl::ListSegmentFiles(proto::QueueState* state) const {
+  std::error_code ec;
+  std::vector<SegmentName> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
     int64_t base;
     std::string name = entry.path().filename().string();
     if (SegmentFile::ParseFileName(name, &base)) {
-      files.emplace_back(base, entry.path().string());
+      files.push_back({base, entry.path().string()});
     } else {
       RMQ_LOG(kWarning, "queue ", id_.value, ": ignoring unexpected file ",
               entry.path().string());
@@ -195,181 +234,212 @@ absl::Status QueueLogImpl::Recover(bool create) {
     return absl::UnavailableError(
         absl::StrCat("cannot list ", dir_, ": ", ec.message()));
   }
-  std::sort(files.begin(), files.end());
+  std::sort(files.begin(), files.end(),
+            [](const SegmentName& x, const SegmentName& y) {
+              return x.base < y.base;
+            });
 
   // Files wholly before start_offset were removed by retention whose unlink
   // a crash interrupted.
-  while (files.size() > 1 && files[1].first <= state.start_offset()) {
+  while (files.size() > 1 && files[1].base <= state->start_offset()) {
     RMQ_LOG(kInfo, "queue ", id_.value, ": removing retained-away segment ",
-            files.front().second);
-    std::filesystem::remove(files.front().second, ec);
+            files.front().path);
+    std::filesystem::remove(files.front().path, ec);
     files.erase(files.begin());
   }
-  if (!files.empty() && files.front().first != state.start_offset()) {
+  if (!files.empty() && files.front().base != state->start_offset()) {
     RMQ_LOG(kError, "queue ", id_.value, ": first segment starts at ",
-            files.front().first, " but the queue starts at ",
-            state.start_offset(), "; records in between are missing on disk");
-    state.set_start_offset(files.front().first);
+            files.front().base, " but the queue starts at ",
+            state->start_offset(), "; records in between are missing on disk");
+    state->set_start_offset(files.front().base);
   }
   if (files.empty()) {
     RMQ_ASSIGN_OR_RETURN(
         std::unique_ptr<SegmentFile> f,
-        SegmentFile::Create(dir_, state.start_offset(), options_.segment_bytes,
+        SegmentFile::Create(dir_, state->start_offset(), options_.segment_bytes,
                             store_->sync_metadata()));
-    files.emplace_back(state.start_offset(), f->path());
+    files.push_back({state->start_offset(), f->path()});
   }
+  return files;
+}
 
-  // The high-water mark says up to where the index is complete.
+absl::StatusOr<std::optional<proto::IndexHighWater>>
+QueueLogImpl::LoadHighWater() const {
+  if (!options_.time_index) return std::optional<proto::IndexHighWater>();
+  std::string value;
+  rocksdb::Status s =
+      store_->db()->Get(rocksdb::ReadOptions(), store_->meta_cf(),
+                        keys::HighWaterKey(id_), &value);
+  if (s.IsNotFound()) return std::optional<proto::IndexHighWater>();
+  RMQ_RETURN_IF_ERROR(FromRocksDb(s, "reading index high-water mark"));
   proto::IndexHighWater hwm;
-  bool have_hwm = false;
-  if (make_points) {
-    std::string value;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), store_->meta_cf(),
-                                keys::HighWaterKey(id_), &value);
-    if (s.ok()) {
-      have_hwm = hwm.ParseFromString(value);
-    } else if (!s.IsNotFound()) {
-      return FromRocksDb(s, "reading index high-water mark");
-    }
+  if (!hwm.ParseFromString(value)) {
+    return std::optional<proto::IndexHighWater>();
   }
+  return std::optional<proto::IndexHighWater>(std::move(hwm));
+}
 
-  rocksdb::WriteBatch repair;
-  std::vector<Segment> segs;
-  std::vector<IndexPoint> new_points;
-  int64_t prev_ts = state.retired_last_store_time_us() > 0
-                        ? state.retired_last_store_time_us()
-                        : -1;
+absl::StatusOr<QueueLogImpl::RecoveredChain> QueueLogImpl::RecoverSegments(
+    const proto::QueueState& state,
+    const std::optional<proto::IndexHighWater>& hwm,
+    std::vector<SegmentName>* files, rocksdb::WriteBatch* repair) {
+  RecoveredChain chain;
+  chain.last_ts = state.retired_last_store_time_us() > 0
+                      ? state.retired_last_store_time_us()
+                      : -1;
   // Without a usable high-water mark every segment is indexed afresh.
   bool hwm_segment_present = false;
-  for (const auto& f : files) {
-    if (have_hwm && f.first == hwm.segment_base()) hwm_segment_present = true;
+  for (const SegmentName& f : *files) {
+    if (hwm.has_value() && f.base == hwm->segment_base()) {
+      hwm_segment_present = true;
+    }
   }
-  bool reindexing = make_points && !hwm_segment_present;
-  for (size_t i = 0; i < files.size(); ++i) {
-    const bool last = i + 1 == files.size();
-    const int64_t base = files[i].first;
-    RMQ_ASSIGN_OR_RETURN(std::unique_ptr<SegmentFile> file,
-                         SegmentFile::Open(files[i].second, base,
-                                           last ? options_.segment_bytes : 0));
-    Segment seg;
-    seg.base = base;
+  bool reindexing = options_.time_index && !hwm_segment_present;
+  for (size_t i = 0; i < files->size(); ++i) {
+    RMQ_RETURN_IF_ERROR(
+        RecoverSegment(i, hwm, files, &reindexing, &chain, repair));
+  }
+  return chain;
+}
 
-    // Is the high-water mark inside this segment, at a good frame?
-    int64_t scan_from = 0;
-    int64_t scan_offset = base;
-    int64_t last_point_pos = 0;
-    bool hwm_here = false;
-    if (have_hwm && hwm.segment_base() == base) {
-      FrameHeader h;
-      if (HeaderAt(*file, file->size(), hwm.position(), &h) &&
-          h.offset == hwm.offset()) {
-        hwm_here = true;
-      } else {
-        RMQ_LOG(kWarning, "queue ", id_.value,
-                ": index high-water mark points past the log; re-indexing");
-        reindexing = true;
-      }
-    }
+absl::Status QueueLogImpl::RecoverSegment(
+    size_t i, const std::optional<proto::IndexHighWater>& hwm,
+    std::vector<SegmentName>* files, bool* reindexing, RecoveredChain* chain,
+    rocksdb::WriteBatch* repair) {
+  const bool make_points = options_.time_index;
+  const bool last = i + 1 == files->size();
+  const int64_t base = (*files)[i].base;
+  RMQ_ASSIGN_OR_RETURN(std::unique_ptr<SegmentFile> file,
+                       SegmentFile::Open((*files)[i].path, base,
+                                         last ? options_.segment_bytes : 0));
+  Segment seg;
+  seg.base = base;
 
-    proto::SegmentSummary summary;
-    bool trusted = false;
-    if (!last) {
-      std::string value;
-      rocksdb::Status s = db->Get(rocksdb::ReadOptions(), store_->meta_cf(),
-                                  keys::SegmentKey(id_, base), &value);
-      trusted = s.ok() && summary.ParseFromString(value) &&
-                summary.size_bytes() == file->size() &&
-                summary.base_offset() == base &&
-                summary.end_offset() == files[i + 1].first;
-    }
-
-    const bool need_points = reindexing || hwm_here;
-    if (trusted && !need_points) {
-      seg.end = summary.end_offset();
-      seg.size = summary.size_bytes();
-      seg.first_ts = summary.first_store_time_us();
-      seg.last_ts = summary.last_store_time_us();
+  // Is the high-water mark inside this segment, at a good frame?
+  bool hwm_here = false;
+  if (hwm.has_value() && hwm->segment_base() == base) {
+    FrameHeader h;
+    if (HeaderAt(*file, file->size(), hwm->position(), &h) &&
+        h.offset == hwm->offset()) {
+      hwm_here = true;
     } else {
-      if (hwm_here) {
-        scan_from = hwm.position();
-        scan_offset = hwm.offset();
-        last_point_pos = hwm.position();
-      }
-      ScanResult r;
-      if (scan_from > 0) {
-        // First record of the segment, for its first store time.
-        FrameHeader first;
-        if (!HeaderAt(*file, file->size(), 0, &first)) {
-          return absl::DataLossError(
-              absl::StrCat("first record of ", file->path(), " is damaged"));
-        }
-        r = ScanFrames(*file, scan_from, scan_offset, hwm.store_time_us(),
-                       last_point_pos, make_points);
-        // The high-water entry itself is already in the index.
-        if (!r.points.empty() && r.points.front().position == scan_from) {
-          r.points.erase(r.points.begin());
-        }
-        r.first_ts = first.store_time_us;
-        if (r.last_ts < 0) r.last_ts = hwm.store_time_us();
-      } else {
-        r = ScanFrames(*file, 0, base, prev_ts, 0, make_points && need_points);
-      }
-      if (r.damaged || r.valid_bytes < file->size()) {
-        RMQ_LOG(kWarning, "queue ", id_.value, ": dropping ",
-                file->size() - r.valid_bytes,
-                " bytes of torn or damaged tail at offset ", r.end_offset,
-                " in ", file->path());
-        RMQ_RETURN_IF_ERROR(file->Truncate(r.valid_bytes));
-        if (!last) {
-          // A torn record inside the chain (a machine crash with a weak
-          // durability setting): everything after it is unreliable.
-          for (size_t j = i + 1; j < files.size(); ++j) {
-            RMQ_LOG(
-                kWarning, "queue ", id_.value,
-                ": removing segment after a torn record: ", files[j].second);
-            std::filesystem::remove(files[j].second, ec);
-            repair.Delete(store_->meta_cf(),
-                          keys::SegmentKey(id_, files[j].first));
-          }
-          files.resize(i + 1);
-        }
-      }
-      seg.end = r.end_offset;
-      seg.size = r.valid_bytes;
-      seg.first_ts = r.first_ts;
-      seg.last_ts = r.last_ts;
-      if (need_points) {
-        new_points.insert(new_points.end(), r.points.begin(), r.points.end());
-        reindexing = true;  // every later segment too
-      }
-      const bool now_last = i + 1 == files.size();
-      if (!now_last) {
-        if (seg.end != files[i + 1].first) {
-          return absl::DataLossError(absl::StrCat(
-              file->path(), " ends at offset ", seg.end,
-              " but the next segment starts at ", files[i + 1].first));
-        }
-        summary.set_base_offset(seg.base);
-        summary.set_end_offset(seg.end);
-        summary.set_first_store_time_us(seg.first_ts);
-        summary.set_last_store_time_us(seg.last_ts);
-        summary.set_size_bytes(seg.size);
-        repair.Put(store_->meta_cf(), keys::SegmentKey(id_, base),
-                   summary.SerializeAsString());
-      }
+      RMQ_LOG(kWarning, "queue ", id_.value,
+              ": index high-water mark points past the log; re-indexing");
+      *reindexing = true;
     }
-    if (seg.last_ts >= 0) prev_ts = seg.last_ts;
-    seg.file = std::move(file);
-    segs.push_back(std::move(seg));
-    if (i + 1 >= files.size()) break;
   }
 
+  // A sealed segment whose summary matches the file is trusted unread.
+  proto::SegmentSummary summary;
+  bool trusted = false;
+  if (!last) {
+    std::string value;
+    rocksdb::Status s =
+        store_->db()->Get(rocksdb::ReadOptions(), store_->meta_cf(),
+                          keys::SegmentKey(id_, base), &value);
+    trusted = s.ok() && summary.ParseFromString(value) &&
+              summary.size_bytes() == file->size() &&
+              summary.base_offset() == base &&
+              summary.end_offset() == (*files)[i + 1].base;
+  }
+
+  const bool need_points = *reindexing || hwm_here;
+  if (trusted && !need_points) {
+    seg.end = summary.end_offset();
+    seg.size = summary.size_bytes();
+    seg.first_ts = summary.first_store_time_us();
+    seg.last_ts = summary.last_store_time_us();
+  } else {
+    ScanResult r;
+    if (hwm_here && hwm->position() > 0) {
+      // Entries up to the high-water mark are in the index already: scan
+      // from there, after reading the first record for its store time.
+      FrameHeader first;
+      if (!HeaderAt(*file, file->size(), 0, &first)) {
+        return absl::DataLossError(
+            absl::StrCat("first record of ", file->path(), " is damaged"));
+      }
+      r = ScanFrames(*file, hwm->position(), hwm->offset(),
+                     hwm->store_time_us(), hwm->position(), make_points);
+      // The high-water entry itself is already in the index.
+      if (!r.points.empty() && r.points.front().position == hwm->position()) {
+        r.points.erase(r.points.begin());
+      }
+      r.first_ts = first.store_time_us;
+      if (r.last_ts < 0) r.last_ts = hwm->store_time_us();
+    } else {
+      r = ScanFrames(*file, 0, base, chain->last_ts, 0,
+                     make_points && need_points);
+    }
+    if (r.damaged || r.valid_bytes < file->size()) {
+      RMQ_RETURN_IF_ERROR(DropDamagedTail(i, r, file.get(), files, repair));
+    }
+    seg.end = r.end_offset;
+    seg.size = r.valid_bytes;
+    seg.first_ts = r.first_ts;
+    seg.last_ts = r.last_ts;
+    if (need_points) {
+      chain->new_points.insert(chain->new_points.end(), r.points.begin(),
+                               r.points.end());
+      *reindexing = true;  // every later segment too
+    }
+    if (i + 1 < files->size()) {
+      if (seg.end != (*files)[i + 1].base) {
+        return absl::DataLossError(absl::StrCat(
+            file->path(), " ends at offset ", seg.end,
+            " but the next segment starts at ", (*files)[i + 1].base));
+      }
+      summary.set_base_offset(seg.base);
+      summary.set_end_offset(seg.end);
+      summary.set_first_store_time_us(seg.first_ts);
+      summary.set_last_store_time_us(seg.last_ts);
+      summary.set_size_bytes(seg.size);
+      repair->Put(store_->meta_cf(), keys::SegmentKey(id_, base),
+                  summary.SerializeAsString());
+    }
+  }
+  if (seg.last_ts >= 0) chain->last_ts = seg.last_ts;
+  seg.file = std::move(file);
+  chain->segs.push_back(std::move(seg));
+  return absl::OkStatus();
+}
+
+absl::Status QueueLogImpl::DropDamagedTail(size_t i, const ScanResult& r,
+                                           SegmentFile* file,
+                                           std::vector<SegmentName>* files,
+                                           rocksdb::WriteBatch* repair) {
+  RMQ_LOG(kWarning, "queue ", id_.value, ": dropping ",
+          file->size() - r.valid_bytes,
+          " bytes of torn or damaged tail at offset ", r.end_offset, " in ",
+          file->path());
+  RMQ_RETURN_IF_ERROR(file->Truncate(r.valid_bytes));
+  if (i + 1 < files->size()) {
+    // A torn record inside the chain (a machine crash with a weak
+    // durability setting): everything after it is unreliable.
+    std::error_code ec;
+    for (size_t j = i + 1; j < files->size(); ++j) {
+      RMQ_LOG(kWarning, "queue ", id_.value,
+              ": removing segment after a torn record: ", (*files)[j].path);
+      std::filesystem::remove((*files)[j].path, ec);
+      repair->Delete(store_->meta_cf(),
+                     keys::SegmentKey(id_, (*files)[j].base));
+    }
+    files->resize(i + 1);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status QueueLogImpl::RepairIndex(
+    const std::optional<proto::IndexHighWater>& hwm,
+    const RecoveredChain& chain, proto::QueueState* state,
+    rocksdb::WriteBatch* repair) const {
+  const std::vector<Segment>& segs = chain.segs;
   const int64_t max_offset = segs.back().end;
   const int64_t min_offset = segs.front().base;
   // Index entries past the recovered end, or before the start, go.
   {
     std::unique_ptr<rocksdb::Iterator> it(
-        db->NewIterator(rocksdb::ReadOptions(), store_->index_cf()));
+        store_->db()->NewIterator(rocksdb::ReadOptions(), store_->index_cf()));
     const std::string begin = keys::IndexKey(id_, 0, 0);
     const std::string end = keys::IndexKeyEnd(id_);
     for (it->SeekForPrev(end); it->Valid() && it->key().compare(begin) >= 0;
@@ -382,30 +452,30 @@ absl::Status QueueLogImpl::Recover(bool create) {
           off < max_offset) {
         break;
       }
-      repair.Delete(store_->index_cf(), it->key());
+      repair->Delete(store_->index_cf(), it->key());
     }
     RMQ_RETURN_IF_ERROR(FromRocksDb(it->status(), "scanning the index tail"));
     if (!segs.front().empty()) {
-      repair.DeleteRange(
+      repair->DeleteRange(
           store_->index_cf(), begin,
           keys::IndexKey(id_, segs.front().first_ts, min_offset));
     }
   }
-  for (const IndexPoint& p : new_points) {
+  for (const IndexPoint& p : chain.new_points) {
     proto::IndexEntry e;
     e.set_position(p.position);
-    repair.Put(store_->index_cf(), keys::IndexKey(id_, p.ts_us, p.offset),
-               e.SerializeAsString());
+    repair->Put(store_->index_cf(), keys::IndexKey(id_, p.ts_us, p.offset),
+                e.SerializeAsString());
   }
   // The high-water mark moves to the newest entry that exists now.
-  if (make_points) {
+  if (options_.time_index) {
     const Segment* hw_seg = nullptr;
     IndexPoint hw_point{};
-    if (!new_points.empty()) {
-      hw_point = new_points.back();
-    } else if (have_hwm && hwm.offset() < max_offset &&
-               hwm.offset() >= min_offset) {
-      hw_point = {hwm.store_time_us(), hwm.offset(), hwm.position()};
+    if (!chain.new_points.empty()) {
+      hw_point = chain.new_points.back();
+    } else if (hwm.has_value() && hwm->offset() < max_offset &&
+               hwm->offset() >= min_offset) {
+      hw_point = {hwm->store_time_us(), hwm->offset(), hwm->position()};
     } else {
       hw_point.offset = -1;
     }
@@ -420,69 +490,51 @@ absl::Status QueueLogImpl::Recover(bool create) {
       w.set_store_time_us(hw_point.ts_us);
       w.set_segment_base(hw_seg->base);
       w.set_position(hw_point.position);
-      repair.Put(store_->meta_cf(), keys::HighWaterKey(id_),
-                 w.SerializeAsString());
+      repair->Put(store_->meta_cf(), keys::HighWaterKey(id_),
+                  w.SerializeAsString());
     } else {
-      repair.Delete(store_->meta_cf(), keys::HighWaterKey(id_));
+      repair->Delete(store_->meta_cf(), keys::HighWaterKey(id_));
     }
   }
-  state.set_start_offset(min_offset);
-  repair.Put(store_->meta_cf(), keys::QueueKey(id_), state.SerializeAsString());
-  rocksdb::WriteOptions wo;
-  wo.sync = store_->sync_metadata();
-  RMQ_RETURN_IF_ERROR(store_->Write(wo, &repair, "writing recovered index"));
-
-  // The active segment's index entries, in memory.
-  std::vector<IndexPoint> active_points;
-  const Segment& active = segs.back();
-  if (make_points && !active.empty()) {
-    RMQ_ASSIGN_OR_RETURN(active_points, LoadPoints(active));
-  }
-
-  // The active segment's in-memory entries between the persisted ones, from
-  // a header-only pass over it (its tail was fully verified above).
-  int64_t last_memory_point = 0;
-  if (make_points && !active.empty() &&
-      options_.active_index_interval_bytes < options_.index_interval_bytes) {
-    std::vector<IndexPoint> dense;
-    size_t next_persisted = 0;
-    int64_t pos = 0;
-    int64_t off = active.base;
-    bool any = false;
-    while (pos < active.size) {
-      FrameHeader h;
-      if (!PeekAt(*active.file, active.size, pos, &h) || h.offset != off) break;
-      const bool persisted = next_persisted < active_points.size() &&
-                             active_points[next_persisted].offset == off;
-      if (persisted) ++next_persisted;
-      if (persisted || !any ||
-          pos - last_memory_point >= options_.active_index_interval_bytes) {
-        dense.push_back({h.store_time_us, off, pos, persisted});
-        last_memory_point = pos;
-        any = true;
-      }
-      pos += h.frame_bytes();
-      ++off;
-    }
-    if (next_persisted == active_points.size()) active_points.swap(dense);
-  }
-
-  active_file_ = active.file;
-  next_offset_ = active.end;
-  last_ts_ = prev_ts;
-  last_point_pos_ = 0;
-  for (const IndexPoint& p : active_points) {
-    if (p.persisted) last_point_pos_ = p.position;
-  }
-  last_memory_point_pos_ =
-      active_points.empty() ? 0 : active_points.back().position;
-  written_total_ = 0;
-  {
-    absl::MutexLock l(&mu_);
-    segments_ = std::move(segs);
-    active_points_ = std::move(active_points);
-  }
+  state->set_start_offset(min_offset);
+  repair->Put(store_->meta_cf(), keys::QueueKey(id_),
+              state->SerializeAsString());
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<IndexPoint>> QueueLogImpl::ActivePoints(
+    const Segment& active) const {
+  std::vector<IndexPoint> points;
+  if (!options_.time_index || active.empty()) return points;
+  RMQ_ASSIGN_OR_RETURN(points, LoadPoints(active));
+  if (options_.active_index_interval_bytes >= options_.index_interval_bytes) {
+    return points;
+  }
+  // The entries between the persisted ones, from a header-only pass over
+  // the segment (its tail was fully verified by RecoverSegment()).
+  std::vector<IndexPoint> dense;
+  size_t next_persisted = 0;
+  int64_t pos = 0;
+  int64_t off = active.base;
+  int64_t last_memory_point = 0;
+  bool any = false;
+  while (pos < active.size) {
+    FrameHeader h;
+    if (!PeekAt(*active.file, active.size, pos, &h) || h.offset != off) break;
+    const bool persisted =
+        next_persisted < points.size() && points[next_persisted].offset == off;
+    if (persisted) ++next_persisted;
+    if (persisted || !any ||
+        pos - last_memory_point >= options_.active_index_interval_bytes) {
+      dense.push_back({h.store_time_us, off, pos, persisted});
+      last_memory_point = pos;
+      any = true;
+    }
+    pos += h.frame_bytes();
+    ++off;
+  }
+  if (next_persisted == points.size()) points.swap(dense);
+  return points;
 }
 
 // ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -162,8 +163,50 @@ class QueueLogImpl {
     int64_t last_point_pos = 0;
   };
 
+  // A segment file found on disk.
+  struct SegmentName {
+    int64_t base = 0;
+    std::string path;
+  };
+  // The segments recovery verified, with what the index lacks.
+  struct RecoveredChain {
+    std::vector<Segment> segs;
+    std::vector<IndexPoint> new_points;  // to add to the index
+    int64_t last_ts = -1;                // newest store time found
+  };
+
   QueueLogImpl(StoreImpl* store, QueueId id);
+  // Opens the queue from disk (see queue_log.cc for the steps).
   absl::Status Recover(bool create);
+  absl::StatusOr<proto::QueueState> LoadQueueState(bool create) const;
+  // Segment files oldest first, without retention leftovers; creates the
+  // first one when there is none. May move state's start offset.
+  absl::StatusOr<std::vector<SegmentName>> ListSegmentFiles(
+      proto::QueueState* state) const;
+  absl::StatusOr<std::optional<proto::IndexHighWater>> LoadHighWater() const;
+  absl::StatusOr<RecoveredChain> RecoverSegments(
+      const proto::QueueState& state,
+      const std::optional<proto::IndexHighWater>& hwm,
+      std::vector<SegmentName>* files, rocksdb::WriteBatch* repair);
+  // Verifies (or trusts) segment i and appends it to `chain`.
+  absl::Status RecoverSegment(size_t i,
+                              const std::optional<proto::IndexHighWater>& hwm,
+                              std::vector<SegmentName>* files, bool* reindexing,
+                              RecoveredChain* chain,
+                              rocksdb::WriteBatch* repair);
+  // Truncates segment i after its last good frame and removes the segments
+  // after it.
+  absl::Status DropDamagedTail(size_t i, const ScanResult& r, SegmentFile* file,
+                               std::vector<SegmentName>* files,
+                               rocksdb::WriteBatch* repair);
+  // Index entries and high-water mark matching the recovered chain.
+  absl::Status RepairIndex(const std::optional<proto::IndexHighWater>& hwm,
+                           const RecoveredChain& chain,
+                           proto::QueueState* state,
+                           rocksdb::WriteBatch* repair) const;
+  // The active segment's index entries, persisted and in-memory ones.
+  absl::StatusOr<std::vector<IndexPoint>> ActivePoints(
+      const Segment& active) const;
   ScanResult ScanFrames(const SegmentFile& file, int64_t start_pos,
                         int64_t expected_offset, int64_t prev_ts,
                         int64_t last_point_pos, bool make_points) const;
