@@ -2,12 +2,18 @@
 'use strict';
 // Side-by-side benchmark of time-based rewind in rewindmq, Redis Streams and
 // NATS JetStream; see README.md. Normally started by run.sh, which installs
-// the servers and the npm packages and builds rewindmq:
+// the servers and the npm packages and builds rewindmq and rewindmq-import:
 //
 //   node compare.js --binary PATH [--sizes 1e5,1e6] [--out DIR]
 //                   [--concurrency 16] [--rewinds 2000] [--produce 20000]
 //                   [--verify 200] [--load-concurrency 64] [--seed 42]
+//                   [--import-batch 100] [--import-binary PATH]
 //                   [--redis-server PATH] [--nats-server PATH]
+//
+// rewindmq's queue is loaded by rewindmq-import into the data folder before
+// its server starts; --import-binary (or $REWINDMQ_IMPORT_BINARY) names the
+// tool, by default the one of the same build tree as --binary
+// (build/release/broker/server/rewindmq -> build/release/tools/rewindmq-import).
 
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -18,10 +24,15 @@ const {
   Progress, round, runPool, seededRandom, summarize,
 } = require('./lib/measure');
 const servers = require('./lib/servers');
-const { Nats, Redis, Rewindmq } = require('./lib/systems');
+const {
+  Nats, Redis, Rewindmq, TOPIC,
+} = require('./lib/systems');
 const report = require('./lib/report');
 
 const SYSTEMS = ['rewindmq', 'redis', 'nats'];
+// Loaded one message per request; rewindmq is loaded by rewindmq-import.
+const SENT_LOAD_SYSTEMS = ['redis', 'nats'];
+const MAX_IMPORT_BATCH = 100000;
 const LOAD_BODY_BYTES = 100;
 const PRODUCE_BODY_BYTES = [100, 1024];
 const SETTLE_MS = 1000;
@@ -38,7 +49,7 @@ function usage(msg) {
   if (msg) process.stderr.write(`${msg}\n`);
   process.stderr.write('usage: node compare.js --binary PATH [--sizes 1e5,1e6] [--out DIR] ' +
     '[--concurrency N] [--rewinds N] [--produce N] [--verify N] [--load-concurrency N] ' +
-    '[--seed N] [--redis-server PATH] [--nats-server PATH]\n');
+    '[--seed N] [--import-batch N] [--import-binary PATH] [--redis-server PATH] [--nats-server PATH]\n');
   process.exit(2);
 }
 
@@ -59,6 +70,8 @@ function parseArgs(argv) {
     verify: 200,
     loadConcurrency: 64,
     seed: 42,
+    importBatch: 100,
+    importBinary: process.env.REWINDMQ_IMPORT_BINARY ? path.resolve(process.env.REWINDMQ_IMPORT_BINARY) : null,
     redisServer: 'redis-server',
     natsServer: 'nats-server',
   };
@@ -78,6 +91,8 @@ function parseArgs(argv) {
       case '--verify': opts.verify = parseCount(value(), flag); break;
       case '--load-concurrency': opts.loadConcurrency = parseCount(value(), flag); break;
       case '--seed': opts.seed = parseCount(value(), flag); break;
+      case '--import-batch': opts.importBatch = parseCount(value(), flag); break;
+      case '--import-binary': opts.importBinary = path.resolve(value()); break;
       case '--redis-server': opts.redisServer = value(); break;
       case '--nats-server': opts.natsServer = value(); break;
       case '-h': case '--help': usage(); break;
@@ -85,6 +100,18 @@ function parseArgs(argv) {
     }
   }
   if (!opts.binary) usage('--binary is required');
+  if (opts.importBatch > MAX_IMPORT_BATCH) usage(`--import-batch: at most ${MAX_IMPORT_BATCH}`);
+  // The build tree's layout: <build>/broker/server/rewindmq and
+  // <build>/tools/rewindmq-import.
+  if (!opts.importBinary) {
+    opts.importBinary = path.resolve(path.dirname(opts.binary), '..', '..', 'tools', 'rewindmq-import');
+  }
+  try {
+    fs.accessSync(opts.importBinary, fs.constants.X_OK);
+  } catch (e) {
+    usage(`not an executable: ${opts.importBinary} (rewindmq-import loads rewindmq's queue; ` +
+      'build the rewindmq-import target, or name it with --import-binary or $REWINDMQ_IMPORT_BINARY)');
+  }
   opts.verify = Math.min(opts.verify, opts.rewinds);
   return opts;
 }
@@ -147,6 +174,7 @@ function machineInfo(opts) {
     load_average_at_start: os.loadavg().map((x) => round(x, 2)),
     versions: {
       rewindmq: `${sourceRevision()} (${opts.binary})`,
+      rewindmq_import: opts.importBinary,
       redis_server: shortVersion(firstLine(opts.redisServer, ['--version']), /v=(\S+)/, 'redis-server'),
       nats_server: shortVersion(firstLine(opts.natsServer, ['--version']), /v(\d\S*)/, 'nats-server'),
       node: process.version,
@@ -168,18 +196,20 @@ function payload(system, text) {
   return system === 'nats' ? new TextEncoder().encode(text) : text;
 }
 
-async function startAll(opts, dir) {
-  const logDir = path.join(dir, 'logs');
-  fs.mkdirSync(logDir, { recursive: true });
-  const data = (name) => {
-    const d = path.join(dir, name);
-    fs.mkdirSync(d);
-    return d;
-  };
+// A new folder `name` under `dir`.
+function subdir(dir, name) {
+  const d = path.join(dir, name);
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+}
+
+// rewindmq on its folder, which the import has filled; Redis and NATS on
+// new ones.
+async function startAll(opts, dir, rewindmqDir, logDir) {
   const procs = {};
-  procs.rewindmq = await servers.startRewindmq(opts.binary, data('rewindmq'), logDir);
-  procs.redis = await servers.startRedis(opts.redisServer, data('redis'), logDir);
-  procs.nats = await servers.startNats(opts.natsServer, data('nats'), logDir);
+  procs.rewindmq = await servers.startRewindmq(opts.binary, rewindmqDir, logDir);
+  procs.redis = await servers.startRedis(opts.redisServer, subdir(dir, 'redis'), logDir);
+  procs.nats = await servers.startNats(opts.natsServer, subdir(dir, 'nats'), logDir);
   return procs;
 }
 
@@ -196,7 +226,32 @@ async function connectAll(opts, procs) {
 }
 
 function usageOf(proc) {
-  return { rss: proc.rssBytes(), disk: servers.diskUsage(proc.dataDir) };
+  const m = proc.memory();
+  return {
+    rss: m.rss, rssAnon: m.anon, rssFile: m.file, disk: servers.diskUsage(proc.dataDir),
+  };
+}
+
+// rewindmq's server is started on a folder that is already loaded, so its
+// figures for the empty queue come from another server, on a scratch
+// folder, set up as the measured one is (the topic with one queue and the
+// same groups) and stopped before the import runs. Returns {usage, pid,
+// exit}.
+async function emptyRewindmqUsage(opts, dataDir, logDir, groups) {
+  const proc = await servers.startRewindmq(opts.binary, dataDir, logDir, 'rewindmq-empty');
+  const client = new Rewindmq(proc, 1);
+  let usage;
+  let exit;
+  try {
+    await client.setup(groups);
+    await servers.sleep(SETTLE_MS);
+    usage = usageOf(proc);
+  } finally {
+    await client.close();
+    exit = await proc.stop();
+    if (exit && exit.code !== 0) process.stderr.write(`rewindmq (empty queue) exited with ${JSON.stringify(exit)}\n`);
+  }
+  return { usage, pid: proc.pid, exit };
 }
 
 // Runs `fn` and returns [its result, server CPU seconds spent meanwhile].
@@ -219,21 +274,62 @@ async function benchSize(opts, size, label) {
   let clients = {};
   let ok = false;
   try {
-    process.stderr.write(`== ${label}: starting servers in ${dir}\n`);
-    procs = await startAll(opts, dir);
-    clients = await connectAll(opts, procs);
+    const logDir = subdir(dir, 'logs');
     const groups = Array.from({ length: opts.concurrency }, (_, w) => `grp-${w}`);
     const verifyGroup = 'grp-verify';
+
+    process.stderr.write(`== ${label}: rewindmq with the empty queue, in ${dir}\n`);
+    const emptyRewindmq = await emptyRewindmqUsage(opts, subdir(dir, 'rewindmq-empty'), logDir,
+      [...groups, verifyGroup]);
+
+    // rewindmq's load: rewindmq-import into the folder its server will
+    // open, before that server starts.
+    const rewindmqDir = subdir(dir, 'rewindmq');
+    const imported = await servers.importRewindmq(opts.importBinary, rewindmqDir, logDir, {
+      topic: TOPIC, count: size, bodyBytes: LOAD_BODY_BYTES, queues: 1, batch: opts.importBatch,
+    });
+    const sum = imported.summary;
+    process.stderr.write(`${label} load rewindmq (rewindmq-import --batch ${opts.importBatch}): ` +
+      `${sum.imported}/${size} in ${sum.seconds} s, ${sum.msgs_per_s}/s\n`);
+
+    process.stderr.write(`== ${label}: starting servers in ${dir}\n`);
+    procs = await startAll(opts, dir, rewindmqDir, logDir);
+    clients = await connectAll(opts, procs);
+    clients.rewindmq.useImport(sum, size);
     for (const s of SYSTEMS) {
       await clients[s].setup([...groups, verifyGroup]);
       out.systems[s] = { port: procs[s].port, pid: procs[s].pid };
     }
+    out.systems.rewindmq.empty_queue_server = { pid: emptyRewindmq.pid, exit: emptyRewindmq.exit };
     await servers.sleep(SETTLE_MS);
-    const empty = Object.fromEntries(SYSTEMS.map((s) => [s, usageOf(procs[s])]));
+    const empty = Object.fromEntries(SENT_LOAD_SYSTEMS.map((s) => [s, usageOf(procs[s])]));
+    empty.rewindmq = emptyRewindmq.usage;
 
-    // Load, one system at a time.
+    // The import's figures, after checking the server serves what it
+    // reported.
+    await clients.rewindmq.afterLoad(size);
+    const q = sum.queues[0];
+    out.systems.rewindmq.load = {
+      method: `rewindmq-import --batch ${opts.importBatch} into the data folder, before the server starts`,
+      seconds: sum.seconds,
+      per_s: sum.msgs_per_s,
+      process_wall_seconds: round(imported.wall_seconds, 3),
+      // The import runs the storage in its own process: that process's CPU
+      // time, opening and syncing the folder included.
+      server_cpu_us_per_msg: round((imported.cpu_seconds * 1e6) / size, 2),
+      process_cpu_seconds: round(imported.cpu_seconds, 2),
+      batch: opts.importBatch,
+      appends: Math.ceil(size / opts.importBatch),
+      storage_queue_id: q.storage_queue_id,
+      // store_size of the first message as the query by msg_id reports it.
+      stored_record_bytes: clients.rewindmq.recordBytes,
+      first_ms: clients.rewindmq.firstMs,
+      last_ms: clients.rewindmq.lastMs,
+    };
+
+    // Redis and NATS: one request per message, one system at a time.
     const loadBody = body(LOAD_BODY_BYTES);
-    for (const s of SYSTEMS) {
+    for (const s of SENT_LOAD_SYSTEMS) {
       const c = clients[s];
       const p = payload(s, loadBody);
       c.prepareLoad(size);
@@ -245,12 +341,19 @@ async function benchSize(opts, size, label) {
       }));
       await c.afterLoad(size);
       out.systems[s].load = {
-        seconds: round(run.seconds, 2),
+        method: s === 'redis'
+          ? `one XADD per message, ${opts.loadConcurrency} in flight`
+          : `one JetStream publish per message, acked, ${opts.loadConcurrency} in flight`,
+        seconds: round(run.seconds, 3),
         per_s: round(size / run.seconds, 0),
-        server_cpu_us_per_msg: round((cpu * 1e6) / size, 1),
+        server_cpu_us_per_msg: round((cpu * 1e6) / size, 2),
         first_ms: c.firstMs,
         last_ms: c.lastMs,
       };
+    }
+    for (const s of SYSTEMS) {
+      const l = out.systems[s].load;
+      l.store_time_span_ms = l.last_ms - l.first_ms;
     }
     for (const s of SYSTEMS) await clients[s].flush();
     await servers.sleep(FLUSH_WAIT_MS);
@@ -260,8 +363,13 @@ async function benchSize(opts, size, label) {
       out.systems[s].disk_bytes_per_msg = round((loaded.disk.allocated - e.disk.allocated) / size, 1);
       out.systems[s].disk_apparent_bytes_per_msg = round((loaded.disk.apparent - e.disk.apparent) / size, 1);
       out.systems[s].memory_bytes_per_msg = round((loaded.rss - e.rss) / size, 1);
+      out.systems[s].anon_memory_bytes_per_msg = round((loaded.rssAnon - e.rssAnon) / size, 1);
       out.systems[s].rss_empty_bytes = e.rss;
       out.systems[s].rss_loaded_bytes = loaded.rss;
+      out.systems[s].rss_anon_empty_bytes = e.rssAnon;
+      out.systems[s].rss_anon_loaded_bytes = loaded.rssAnon;
+      out.systems[s].rss_file_empty_bytes = e.rssFile;
+      out.systems[s].rss_file_loaded_bytes = loaded.rssFile;
       out.systems[s].disk_loaded_bytes = loaded.disk.allocated;
     }
 
@@ -293,7 +401,12 @@ async function benchSize(opts, size, label) {
         keepResults: true,
         progress: new Progress(`${label} rewind ${s}`, opts.rewinds),
       }));
-      out.systems[s].rewind = { ...summarize(run), server_cpu_us_per_op: round((cpu * 1e6) / opts.rewinds, 1) };
+      out.systems[s].rewind = {
+        ...summarize(run),
+        server_cpu_us_per_op: round((cpu * 1e6) / opts.rewinds, 1),
+        // How many different messages the timed rewinds landed on.
+        distinct_answers: new Set(run.results.map(String)).size,
+      };
 
       // Every (rewinds/verify)-th answer, checked against the loaded data.
       const step = Math.floor(opts.rewinds / opts.verify);
@@ -385,8 +498,14 @@ async function main() {
       produce_body_bytes: PRODUCE_BODY_BYTES,
       load_body_bytes: LOAD_BODY_BYTES,
       load_concurrency: opts.loadConcurrency,
+      import_batch: opts.importBatch,
       seed: opts.seed,
-      rewindmq: { ...rewindmqSettings(opts.binary), transport: 'DMS REST over HTTP/1.1 keep-alive, one connection per request in flight' },
+      rewindmq: {
+        ...rewindmqSettings(opts.binary),
+        transport: 'DMS REST over HTTP/1.1 keep-alive, one connection per request in flight',
+        load: `rewindmq-import --batch ${opts.importBatch} into the stopped server's data folder (one store time per batch); ` +
+          'produce measured through the DMS send route',
+      },
       redis: { persistence: 'appendonly yes, appendfsync everysec, RDB snapshots off (save "")', transport: 'one RESP connection (node-redis), pipelined' },
       nats: { persistence: 'JetStream file storage, server defaults (no sync setting exists in 2.9)', transport: 'one NATS connection (nats.js)' },
     },

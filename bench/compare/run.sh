@@ -5,19 +5,27 @@
 #   bench/compare/run.sh [--sizes 1e5,1e6] [--out DIR] [--binary PATH]
 #                        [--concurrency 16] [--rewinds 2000] [--produce 20000]
 #                        [--verify 200] [--load-concurrency 64] [--seed 42]
+#                        [--import-batch 100] [--import-binary PATH]
 #
 # Installs what is missing (Debian's redis-server, nats-server and
 # gnuplot-nox, node and npm; as root or through sudo), runs `npm ci` here,
-# builds the release rewindmq unless --binary (or $REWINDMQ_BINARY) names
-# one, then runs compare.js, which starts the three servers per queue size,
-# measures, stops them, and writes results.json, results.txt and chart.png
-# into --out (default bench/compare/results). Servers still running when
-# this script ends (error, Ctrl-C) are stopped by PID.
+# builds the release rewindmq and rewindmq-import unless --binary (or
+# $REWINDMQ_BINARY) names the server, then runs compare.js, which per queue
+# size loads rewindmq's data folder with rewindmq-import, starts the three
+# servers, loads Redis and NATS, measures, stops them, and writes
+# results.json, results.txt and chart.png into --out (default
+# bench/compare/results). rewindmq-import is taken from --import-binary,
+# $REWINDMQ_IMPORT_BINARY, or the build tree of the server binary
+# (<build>/broker/server/rewindmq -> <build>/tools/rewindmq-import).
+# Servers still running when this script ends (error, Ctrl-C) are stopped
+# by PID.
 #
-# Environment: BUILD_ROOT (default ./build; the binary is built in
-# $BUILD_ROOT/release), REWINDMQ_BINARY, JOBS (default nproc).
+# Environment: BUILD_ROOT (default ./build; the binaries are built in
+# $BUILD_ROOT/release), REWINDMQ_BINARY, REWINDMQ_IMPORT_BINARY, JOBS
+# (default nproc).
 set -euo pipefail
 
+SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 HERE=$ROOT/bench/compare
@@ -34,7 +42,7 @@ while [ $# -gt 0 ]; do
       shift 2
       ;;
     -h | --help)
-      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+      sed -n '2,/^set -euo/p' "$SELF" | sed '$d; s/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -70,9 +78,9 @@ if [ -z "$BINARY" ]; then
   build=${BUILD_ROOT:-$ROOT/build}/release
   launcher=()
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  echo "== building rewindmq (Release) in $build"
+  echo "== building rewindmq and rewindmq-import (Release) in $build"
   cmake -S "$ROOT" -B "$build" -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$build" --target rewindmq -j "${JOBS:-$(nproc)}"
+  cmake --build "$build" --target rewindmq rewindmq-import -j "${JOBS:-$(nproc)}"
   BINARY=$build/broker/server/rewindmq
 fi
 [ -x "$BINARY" ] || { echo "not an executable: $BINARY" >&2; exit 1; }

@@ -9,12 +9,14 @@ const path = require('node:path');
 const SYSTEMS = ['rewindmq', 'redis', 'nats'];
 const PEERS = ['redis', 'nats'];
 
-// [label, better, value getter]; better: 'higher', 'lower' or 'info'.
+// [label, better, value getter, integer?]; better: 'higher', 'lower' or
+// 'info'.
 const ROWS = [
   ['rewind: rewinds/s', 'higher', (s) => s.rewind && s.rewind.per_s],
   ['rewind: p50 ms', 'lower', (s) => s.rewind && s.rewind.p50_ms],
   ['rewind: p99 ms', 'lower', (s) => s.rewind && s.rewind.p99_ms],
   ['rewind: server CPU us/op', 'lower', (s) => s.rewind && s.rewind.server_cpu_us_per_op],
+  ['rewind: distinct answers', 'info', (s) => s.rewind && s.rewind.distinct_answers, true],
   ['time seek only: p50 ms', 'lower', (s) => s.seek && s.seek.p50_ms],
   ['time seek only: p99 ms', 'lower', (s) => s.seek && s.seek.p99_ms],
   ['produce 100 B: msgs/s', 'higher', (s) => s.produce && s.produce[100] && s.produce[100].per_s],
@@ -23,11 +25,14 @@ const ROWS = [
   ['produce 1 KiB: p99 ms', 'lower', (s) => s.produce && s.produce[1024] && s.produce[1024].p99_ms],
   ['disk bytes/msg', 'lower', (s) => s.disk_bytes_per_msg],
   ['memory (RSS) bytes/msg', 'lower', (s) => s.memory_bytes_per_msg],
+  ['memory (anon RSS) B/msg', 'lower', (s) => s.anon_memory_bytes_per_msg],
+  ['load: seconds', 'info', (s) => s.load && s.load.seconds],
   ['load: msgs/s', 'info', (s) => s.load && s.load.per_s],
 ];
 
-function fmt(x) {
+function fmt(x, integer = false) {
   if (x === null || x === undefined) return 'n/a';
+  if (integer) return String(Math.round(x));
   if (Math.abs(x) >= 1000) return String(Math.round(x));
   if (Math.abs(x) >= 100) return x.toFixed(1);
   return x.toFixed(3).replace(/\.?0+$/, '') || '0';
@@ -72,9 +77,9 @@ function table(result) {
     const head = [pad('metric', 26, true), pad('better', 6), ...SYSTEMS.map((s) => pad(s, 10)),
       ...PEERS.map((p) => pad(`vs ${p}`, 9))];
     lines.push(head.join('  '));
-    for (const [label, better, get] of ROWS) {
+    for (const [label, better, get, integer] of ROWS) {
       const v = Object.fromEntries(SYSTEMS.map((s) => [s, size.systems[s] ? get(size.systems[s]) : null]));
-      lines.push([pad(label, 26, true), pad(better, 6), ...SYSTEMS.map((s) => pad(fmt(v[s]), 10)),
+      lines.push([pad(label, 26, true), pad(better, 6), ...SYSTEMS.map((s) => pad(fmt(v[s], integer), 10)),
         ...PEERS.map((p) => pad(advantage(better, v.rewindmq, v[p]), 9))].join('  '));
     }
   }
@@ -85,6 +90,11 @@ function table(result) {
     'part, which counts in rewinds/s but not in the latency).');
   lines.push('time seek only: redis XRANGE key T + COUNT 1; rewindmq and nats 2.9 have no separate ' +
     'time lookup over their network APIs (n/a).');
+  lines.push(`load (not compared): rewindmq = rewindmq-import into the data folder before the server starts, ` +
+    `${st.import_batch} messages per append (one store time each), seconds and msgs/s as the tool reports them ` +
+    `(including its final sync); redis = one XADD, nats = one acknowledged JetStream publish per message, ` +
+    `${st.load_concurrency} in flight. produce: every system through its normal send path ` +
+    '(rewindmq: the DMS send route, one HTTP request per message).');
   lines.push(`wall time: ${result.wall_seconds} s`);
   return `${lines.join('\n')}\n`;
 }

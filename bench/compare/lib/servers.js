@@ -1,7 +1,8 @@
 'use strict';
 // Starts and stops the three servers of the comparison, each on 127.0.0.1
-// with a free port and its own data folder, and reads their resource usage
-// from /proc. Every started process is tracked: stopAll() stops them by PID
+// with a free port and its own data folder, runs rewindmq-import on
+// rewindmq's folder before its server starts, and reads resource usage from
+// /proc. Every started process is tracked: stopAll() stops them by PID
 // (SIGTERM, then SIGKILL after a timeout), and each PID is also appended to
 // the file named by $COMPARE_PIDFILE so that run.sh can stop leftovers if
 // this process dies without cleaning up.
@@ -37,11 +38,13 @@ function freePort() {
 
 // A child process with the tail of its output kept for error messages.
 class Proc {
-  // stopSignal: the signal that shuts the server down cleanly.
-  constructor(name, binary, args, logDir, stopSignal = 'SIGTERM') {
+  // stopSignal: the signal that shuts the server down cleanly; keepStdout:
+  // also keep all of standard output (for a tool that prints its result).
+  constructor(name, binary, args, logDir, stopSignal = 'SIGTERM', keepStdout = false) {
     this.name = name;
     this.stopSignal = stopSignal;
     this.output = '';
+    this.stdout = '';
     this.exited = null;
     this.logPath = path.join(logDir, `${name}.log`);
     const log = fs.openSync(this.logPath, 'a');
@@ -56,19 +59,38 @@ class Proc {
     if (process.env.COMPARE_PIDFILE && this.pid) {
       fs.appendFileSync(process.env.COMPARE_PIDFILE, `${this.pid} ${path.basename(binary)}\n`);
     }
+    let logOpen = true;
+    const closeLog = () => {
+      if (logOpen) fs.closeSync(log);
+      logOpen = false;
+    };
     const keep = (chunk) => {
-      fs.writeSync(log, chunk);
+      if (logOpen) fs.writeSync(log, chunk);
       this.output += chunk;
       if (this.output.length > 2 * LOG_TAIL_CHARS) this.output = this.output.slice(-LOG_TAIL_CHARS);
     };
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
-    this.child.stdout.on('data', keep);
+    this.child.stdout.on('data', (chunk) => {
+      if (keepStdout) this.stdout += chunk;
+      keep(chunk);
+    });
     this.child.stderr.on('data', keep);
+    // Resolves with the exit status once the process has exited and its
+    // output has been read to the end (output can arrive after 'exit').
+    this.closed = new Promise((resolve) => {
+      this.child.on('close', (code, signal) => {
+        closeLog();
+        resolve({ code, signal });
+      });
+      this.child.on('error', (e) => {
+        closeLog();
+        resolve({ code: null, signal: null, error: e.message });
+      });
+    });
     this.child.on('exit', (code, signal) => {
       this.exited = { code, signal };
       running.delete(this);
-      fs.closeSync(log);
     });
     this.child.on('error', (e) => {
       this.exited = { code: null, signal: null, error: e.message };
@@ -119,10 +141,19 @@ class Proc {
 
   // Resident set size in bytes (VmRSS of /proc/PID/status).
   rssBytes() {
+    return this.memory().rss;
+  }
+
+  // {rss, anon, file} bytes: VmRSS and its anonymous and file-backed parts
+  // (RssAnon, RssFile; the latter counts mapped files' resident pages).
+  memory() {
     const status = fs.readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const m = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-    if (!m) throw new Error(`no VmRSS in /proc/${this.pid}/status`);
-    return Number(m[1]) * 1024;
+    const kb = (field) => {
+      const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+      if (!m) throw new Error(`no ${field} in /proc/${this.pid}/status`);
+      return Number(m[1]) * 1024;
+    };
+    return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
   }
 
   // User + system CPU time of all threads so far, in seconds.
@@ -160,9 +191,10 @@ function diskUsage(dir) {
 }
 
 // rewindmq with its default durability; prints
-// "rewindmq listening on 127.0.0.1:PORT, data in DIR" once serving.
-async function startRewindmq(binary, dataDir, logDir) {
-  const proc = new Proc('rewindmq', binary,
+// "rewindmq listening on 127.0.0.1:PORT, data in DIR" once serving. `name`
+// names its log (the benchmark also runs one on an empty folder).
+async function startRewindmq(binary, dataDir, logDir, name = 'rewindmq') {
+  const proc = new Proc(name, binary,
     ['--listen', '127.0.0.1:0', '--remoting-listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'warning'], logDir);
   const m = await proc.waitForLine(/^rewindmq listening on 127\.0\.0\.1:(\d+), data in (.*)$/m);
   proc.port = Number(m[1]);
@@ -208,11 +240,51 @@ async function startNats(binary, dataDir, logDir) {
   return proc;
 }
 
+// CPU seconds (user + system) of this process's children that have exited
+// and been waited for (cutime + cstime of /proc/self/stat).
+function exitedChildrenCpuSeconds() {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+}
+
+// Bulk-loads `count` generated messages of `bodyBytes` bytes into topic
+// `topic` (created with `queues` queues) of rewindmq's data folder, which no
+// server may hold, with rewindmq-import: `batch` messages per append, each
+// append one store time. The tool runs with the server's settings (the
+// same flags and REWINDMQ_* environment as the server) and syncs before it
+// exits. Resolves with {summary: the tool's JSON line, wall_seconds,
+// cpu_seconds}.
+async function importRewindmq(importBinary, dataDir, logDir, {
+  topic, count, bodyBytes, queues, batch,
+}) {
+  const args = ['--data-dir', dataDir, '--log-level', 'warning', '--topic', topic,
+    '--count', String(count), '--body-bytes', String(bodyBytes), '--queues', String(queues),
+    '--batch', String(batch)];
+  const cpuBefore = exitedChildrenCpuSeconds();
+  const t0 = process.hrtime.bigint();
+  const proc = new Proc('rewindmq-import', importBinary, args, logDir, 'SIGTERM', true);
+  const status = await proc.closed;
+  const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpuSeconds = exitedChildrenCpuSeconds() - cpuBefore;
+  const failed = (why) => new Error(`rewindmq-import ${args.join(' ')}: ${why}\n--- output (tail)\n${proc.output}`);
+  if (status.code !== 0) throw failed(`exited ${JSON.stringify(status)}`);
+  const lines = proc.stdout.split('\n').filter((l) => l.startsWith('{'));
+  if (lines.length !== 1) throw failed(`expected one JSON line on stdout, got ${lines.length}`);
+  let summary;
+  try {
+    summary = JSON.parse(lines[0]);
+  } catch (e) {
+    throw failed(`not JSON: ${lines[0]}`);
+  }
+  return { summary, wall_seconds: wallSeconds, cpu_seconds: cpuSeconds };
+}
+
 async function stopAll() {
   const results = await Promise.all([...running].map(async (p) => [p.name, await p.stop()]));
   return Object.fromEntries(results);
 }
 
 module.exports = {
-  diskUsage, sleep, startNats, startRedis, startRewindmq, stopAll,
+  diskUsage, importRewindmq, sleep, startNats, startRedis, startRewindmq, stopAll,
 };

@@ -3,7 +3,9 @@
 //
 //   setup(groups)        create the queue/stream and one consumer group per
 //                        worker (and one for verification)
-//   append(i, body)      add message i of the load to the queue
+//   append(i, body)      add message i of the load to the queue (Redis,
+//                        NATS; rewindmq's queue is filled by rewindmq-import
+//                        before its server starts, see useImport)
 //   afterLoad(count)     check the count; learn firstMs/lastMs, the store
 //                        times of the first and last message
 //   rewind(group, T)     move `group` to the first message stored at or
@@ -56,7 +58,29 @@ class Rewindmq {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: maxInFlight });
     this.admin = `/v2/${PROJECT}/instances/${INSTANCE}`;
     this.engine = `/v2/reliability/${PROJECT}/instances/${INSTANCE}`;
-    this.msgIds = null;
+    this.imported = null;
+  }
+
+  // Takes the summary rewindmq-import printed for the folder this server
+  // was started on, after checking it describes `count` messages at
+  // offsets 0..count-1 of one queue of TOPIC. The msg_id of a message is
+  // 16 hex digits of the queue's storage id and 16 of its offset, so the
+  // ids need not be recorded while loading.
+  useImport(summary, count) {
+    const q = Array.isArray(summary.queues) && summary.queues.length === 1 ? summary.queues[0] : null;
+    if (summary.topic !== TOPIC || summary.instance !== INSTANCE || summary.imported !== count || !q ||
+        q.messages !== count || q.first_offset !== 0 || q.last_offset !== count - 1 ||
+        !(Number.isSafeInteger(q.storage_queue_id) && q.storage_queue_id >= 0)) {
+      throw fail(this.name, `rewindmq-import summary does not describe ${count} messages in one queue of ` +
+        `${TOPIC}: ${JSON.stringify(summary)}`);
+    }
+    this.imported = summary;
+    this.idPrefix = q.storage_queue_id.toString(16).toUpperCase().padStart(16, '0');
+    this.count = count;
+  }
+
+  msgId(offset) {
+    return this.idPrefix + offset.toString(16).toUpperCase().padStart(16, '0');
   }
 
   request(method, path, body) {
@@ -92,45 +116,53 @@ class Rewindmq {
     });
   }
 
+  // One queue, so that the rewind answer is one offset, as for the peers.
+  // After an import the topic exists (the import created it); it is
+  // checked, and the groups are created here either way.
   async setup(groups) {
-    // One queue, so that the rewind answer is one offset, as for the peers.
-    await this.request('POST', `${this.admin}/topics`, { name: TOPIC, queue_num: 1 });
+    if (this.imported) {
+      const t = await this.request('GET', `${this.admin}/topics/${TOPIC}`);
+      if (t.total_read_queue_num !== 1 || t.total_write_queue_num !== 1) {
+        throw fail(this.name, `imported topic ${TOPIC} is not one queue: ${JSON.stringify(t)}`);
+      }
+    } else {
+      await this.request('POST', `${this.admin}/topics`, { name: TOPIC, queue_num: 1 });
+    }
     for (const g of groups) await this.request('POST', `${this.admin}/groups`, { name: g });
   }
 
-  prepareLoad(count) {
-    // msg_id of every offset (32 hex digits, kept as 16 bytes), to look up
-    // store times by id when verifying.
-    this.msgIds = Buffer.alloc(16 * count);
-    this.count = count;
-  }
-
-  async append(i, body) {
-    const r = await this.request('POST', `${this.engine}/messages`, { topic: TOPIC, body });
-    if (!/^[0-9A-Fa-f]{32}$/.test(r.msg_id)) throw fail(this.name, `unexpected msg_id ${r.msg_id}`);
-    if (!(r.queue_offset >= 0 && r.queue_offset < this.count)) {
-      throw fail(this.name, `send answered queue_offset ${r.queue_offset}, outside [0, ${this.count})`);
-    }
-    this.msgIds.write(r.msg_id, 16 * r.queue_offset, 'hex');
-  }
-
-  async storeTimeOf(offset) {
-    const id = this.msgIds.toString('hex', 16 * offset, 16 * offset + 16).toUpperCase();
+  // The message at `offset`, read back through the DMS query by msg_id,
+  // not through the time index.
+  async messageAt(offset) {
+    const id = this.msgId(offset);
     const r = await this.request('GET',
       `${this.engine}/messages?topic=${TOPIC}&msg_id=${id}`);
-    if (r.total !== 1 || r.messages[0].queue_offset !== offset) {
+    if (r.total !== 1 || r.messages[0].msg_id !== id || r.messages[0].queue_offset !== offset) {
       throw fail(this.name, `message ${id} (offset ${offset}) not found by id: ${JSON.stringify(r)}`);
     }
-    return r.messages[0].store_timestamp;
+    return r.messages[0];
+  }
+
+  // Store time (ms) of the message at `offset`, by msg_id.
+  async storeTimeOf(offset) {
+    return (await this.messageAt(offset)).store_timestamp;
   }
 
   async afterLoad(count) {
+    if (!this.imported || this.count !== count) throw fail(this.name, `no import of ${count} messages to check`);
     const status = await this.request('GET', `${this.admin}/topics/${TOPIC}/status`);
-    if (status.max_offset !== count) {
-      throw fail(this.name, `topic holds ${status.max_offset} messages, expected ${count}`);
+    if (status.min_offset !== 0 || status.max_offset !== count) {
+      throw fail(this.name, `topic holds offsets [${status.min_offset}, ${status.max_offset}), expected [0, ${count})`);
     }
-    this.firstMs = await this.storeTimeOf(0);
+    const m0 = await this.messageAt(0);
+    this.firstMs = m0.store_timestamp;
+    this.recordBytes = m0.store_size;
     this.lastMs = await this.storeTimeOf(count - 1);
+    const { first_store_time_ms: first, last_store_time_ms: last } = this.imported;
+    if (this.firstMs !== first || this.lastMs !== last) {
+      throw fail(this.name, `store times read back ${this.firstMs}..${this.lastMs}, ` +
+        `rewindmq-import reported ${first}..${last}`);
+    }
   }
 
   async rewind(group, t) {
@@ -386,4 +418,6 @@ class Nats {
   }
 }
 
-module.exports = { Nats, Redis, Rewindmq };
+module.exports = {
+  Nats, Redis, Rewindmq, TOPIC,
+};
