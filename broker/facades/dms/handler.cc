@@ -29,8 +29,9 @@ namespace json = boost::json;
 
 constexpr absl::string_view kContentType = "application/json;charset=UTF-8";
 
-// The sender's "ip:port" is kept with each message under this property so
-// queries can show born_host; it never appears in property_list.
+// Messages sent by earlier versions kept the sender's "ip:port" under this
+// property (now it is the record's born host, which costs no property name
+// on disk); queries still show it as born_host, never in property_list.
 constexpr absl::string_view kBornHostProperty = "__dms_born_host";
 
 // A successful answer: 200 with a body, or 204 without one.
@@ -475,7 +476,7 @@ class Call {
         v.properties.emplace_back(name, value);
       }
     }
-    if (v.born_host.empty()) v.born_host = m.born_host;  // RocketMQ clients
+    if (v.born_host.empty()) v.born_host = m.born_host;
     v.reconsume_times = m.reconsume_times;
     v.store_size = m.stored_bytes;
     v.store_host = config_.advertised_address;
@@ -494,7 +495,7 @@ class Call {
     req.keys = std::move(split.keys);
     req.tags = std::move(split.tags);
     req.properties = std::move(split.user);
-    req.properties.emplace_back(std::string(kBornHostProperty), ctx_.remote);
+    req.born_host = ctx_.remote;
     req.born_time = ctx_.received;
     req.selector = broker::QueueSelector::RoundRobin();
     RMQ_ASSIGN_OR_RETURN(broker::ProduceResult r,

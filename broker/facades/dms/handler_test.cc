@@ -427,6 +427,25 @@ TEST_F(DmsHandlerTest, SendErrorsUseTheSpecsCodes) {
   EXPECT_EQ(not_writable.error_code(), "DMS.00400800");
 }
 
+TEST_F(DmsHandlerTest, ABornHostPropertyOfEarlierVersionsIsShownAsBornHost) {
+  CreateTopic("topic_01", 1);
+  // Messages sent by earlier versions carry the sender in a property.
+  broker::ProduceRequest old;
+  old.topic = "topic_01";
+  old.body = "old";
+  old.properties = {{"__dms_born_host", "10.0.0.9:4242"}, {"k", "v"}};
+  ASSERT_OK(broker_->topics().Produce(std::string(kInst), old).status());
+  Result r = Call("GET", EnginePath(absl::StrCat(
+                             "/messages?topic=topic_01&start_time=0&end_time=",
+                             kT0 + 100000)));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value& m = r.json.at("messages").as_array().at(0);
+  EXPECT_EQ(m.at("born_host").as_string(), "10.0.0.9:4242");
+  for (const json::value& p : m.at("property_list").as_array()) {
+    EXPECT_NE(p.at("name").as_string(), "__dms_born_host");
+  }
+}
+
 TEST_F(DmsHandlerTest, MessagesAreFoundByTimeRangeKeyAndId) {
   CreateTopic("topic_01", 1);
   json::value a =
