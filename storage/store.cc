@@ -210,6 +210,10 @@ absl::Status StoreImpl::OpenDb() {
   // kPointInTimeRecovery would do).
   db_options.wal_recovery_mode =
       rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  // One memory budget for the memtables of all column families (each would
+  // otherwise grow to 64 MiB, plus the one being flushed, before its first
+  // flush): when they hold this much together, the largest is flushed.
+  db_options.db_write_buffer_size = size_t{64} << 20;
 
   rocksdb::ColumnFamilyOptions index_options;
   rocksdb::BlockBasedTableOptions table;

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <regex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -81,14 +81,34 @@ class ImportTest : public ::testing::Test {
     return -1;
   }
 
-  // Storage queue id of each queue id, from the tool's summary line.
+  // Storage queue id of each queue id, from the tool's summary line: the
+  // number after each "queue_id": and the "storage_queue_id": after it.
   static std::map<int, uint64_t> StorageIds(const std::string& summary) {
     std::map<int, uint64_t> ids;
-    const std::regex re(
-        R"re("queue_id":(\d+),"messages":\d+,"storage_queue_id":(\d+))re");
-    for (auto it = std::sregex_iterator(summary.begin(), summary.end(), re);
-         it != std::sregex_iterator(); ++it) {
-      ids[std::stoi((*it)[1])] = std::stoull((*it)[2]);
+    auto number_after = [&](const std::string& key, size_t from, size_t* end) {
+      const size_t at = summary.find(key, from);
+      if (at == std::string::npos) return std::optional<uint64_t>();
+      size_t i = at + key.size();
+      uint64_t v = 0;
+      bool any = false;
+      while (i < summary.size() && summary[i] >= '0' && summary[i] <= '9') {
+        v = v * 10 + static_cast<uint64_t>(summary[i] - '0');
+        ++i;
+        any = true;
+      }
+      *end = i;
+      return any ? std::optional<uint64_t>(v) : std::optional<uint64_t>();
+    };
+    size_t pos = 0;
+    for (int guard = 0; guard < 1000; ++guard) {
+      size_t end = 0;
+      const std::optional<uint64_t> q =
+          number_after("\"queue_id\":", pos, &end);
+      if (!q.has_value()) break;
+      const std::optional<uint64_t> sq =
+          number_after("\"storage_queue_id\":", end, &pos);
+      if (!sq.has_value()) break;
+      ids[static_cast<int>(*q)] = *sq;
     }
     return ids;
   }
