@@ -90,28 +90,13 @@ fi
 # stopped here, and folders still present are named.
 PIDFILE=$(mktemp "${TMPDIR:-/tmp}/rewindmq-compare-pids.XXXXXX")
 export COMPARE_PIDFILE=$PIDFILE
+# shellcheck source=../lib/leftovers.sh
+source "$ROOT/bench/lib/leftovers.sh"
 
 cleanup() {
   local rc=$?
-  local pid name
-  local dirs=()
-  while read -r pid name; do
-    [ -n "$pid" ] || continue
-    if [ "$pid" = dir ]; then
-      [ -d "$name" ] && dirs+=("$name")
-      continue
-    fi
-    # Only a process that is still the server we started (PIDs get reused).
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "${name:0:15}" ] || continue
-    echo "stopping leftover $name (pid $pid)" >&2
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq $((STOP_TIMEOUT_S * 10))); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  done <"$PIDFILE"
-  rm -f "$PIDFILE"
+  stop_leftovers "$PIDFILE" "$STOP_TIMEOUT_S"
+  local dirs=("${LEFTOVER_DIRS[@]}")
   for d in "${dirs[@]}"; do
     echo "server data and logs left in $d (remove it when done)" >&2
   done

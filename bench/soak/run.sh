@@ -107,28 +107,13 @@ fi
 # killed, an error) is stopped here by PID.
 PIDFILE=$(mktemp "${TMPDIR:-/tmp}/rewindmq-soak-pids.XXXXXX")
 export SOAK_PIDFILE=$PIDFILE
+# shellcheck source=../lib/leftovers.sh
+source "$ROOT/bench/lib/leftovers.sh"
 
 cleanup() {
   local rc=$?
-  local pid name
-  local dirs=()
-  while read -r pid name; do
-    [ -n "$pid" ] || continue
-    if [ "$pid" = dir ]; then
-      [ -d "$name" ] && dirs+=("$name")
-      continue
-    fi
-    # Only a process that is still the server we started (PIDs get reused).
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "${name:0:15}" ] || continue
-    echo "stopping leftover $name (pid $pid)" >&2
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq $((STOP_TIMEOUT_S * 10))); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  done <"$PIDFILE"
-  rm -f "$PIDFILE"
+  stop_leftovers "$PIDFILE" "$STOP_TIMEOUT_S"
+  local dirs=("${LEFTOVER_DIRS[@]}")
   # soak.mjs removes its folder after a clean run and names it after a
   # failed one; a folder still here after node died is named here.
   if [ $rc -gt 128 ]; then

@@ -121,6 +121,15 @@ class TestHandler final : public Handler {
     }
     return received_.load() >= n;
   }
+  // True once `n` requests reached Handle(), within 5s.
+  bool AwaitHandled(int n) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    for (int i = 0; i < 2500 && handled_.load() < n && absl::Now() < deadline;
+         ++i) {
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+    return handled_.load() >= n;
+  }
   bool AwaitDeferredDone(int n) {
     const absl::Time deadline = absl::Now() + absl::Seconds(5);
     for (int i = 0;
@@ -716,11 +725,7 @@ TEST_F(HttpServerTest, NonBlockingRequestsAreAnsweredWithoutAWorker) {
   std::unique_ptr<TestHttpClient> busy = Connect();
   ASSERT_NE(busy, nullptr);
   ASSERT_OK(busy->Send("GET", "/t/sleep?ms=1500"));
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (handler_.handled() < 1 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(2));
-  }
-  ASSERT_EQ(handler_.handled(), 1);
+  ASSERT_TRUE(handler_.AwaitHandled(1));
   // ...and requests that do not block are answered meanwhile, in order,
   // each outcome as on the worker pool.
   std::unique_ptr<TestHttpClient> client = Connect();
@@ -772,11 +777,7 @@ TEST_F(HttpServerTest, BodyWithoutRoomInTheBudgetGetsTheRoutesBusyAnswer) {
   std::unique_ptr<TestHttpClient> holder = Connect();
   ASSERT_NE(holder, nullptr);
   ASSERT_OK(holder->Send("POST", "/t/sleep?ms=600", std::string(800, 'a')));
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (handler_.handled() < 1 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(2));
-  }
-  ASSERT_EQ(handler_.handled(), 1);
+  ASSERT_TRUE(handler_.AwaitHandled(1));
   // A connection with nothing else in progress is told the server is busy,
   // in the route's format, and closed; its handler never runs.
   std::unique_ptr<TestHttpClient> client = Connect();
@@ -813,11 +814,7 @@ TEST_F(HttpServerTest, ReadAheadWaitsForRoomInTheBudgetInsteadOfFailing) {
   std::unique_ptr<TestHttpClient> holder = Connect();
   ASSERT_NE(holder, nullptr);
   ASSERT_OK(holder->Send("POST", "/t/sleep?ms=300", std::string(800, 'a')));
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (handler_.handled() < 1 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(2));
-  }
-  ASSERT_EQ(handler_.handled(), 1);
+  ASSERT_TRUE(handler_.AwaitHandled(1));
   // This connection has a request in progress when its next body finds no
   // room: it waits, and reads the body once the first answer is written
   // (by then the other body is done with).
