@@ -27,11 +27,22 @@ using internal::ToMicros;
 
 namespace internal {
 
+namespace {
+
+// The bytes at `pos` that can hold a header: up to kMaxFrameHeaderBytes,
+// never past `limit`.
+absl::string_view HeaderBytes(const SegmentFile& file, int64_t limit,
+                              int64_t pos) {
+  return file.View(pos, std::min(kMaxFrameHeaderBytes, limit - pos));
+}
+
+}  // namespace
+
 bool HeaderAt(const SegmentFile& file, int64_t limit, int64_t pos,
               FrameHeader* h) {
-  if (pos + kFrameHeaderBytes > limit) return false;
-  if (DecodeFrameHeader(file.View(pos, kFrameHeaderBytes), kMaxFramePayload,
-                        h) != HeaderCheck::kOk) {
+  if (pos < 0 || pos >= limit) return false;
+  if (DecodeFrameHeader(file.frame_context(), HeaderBytes(file, limit, pos),
+                        kMaxFramePayload, h) != HeaderCheck::kOk) {
     return false;
   }
   return pos + h->frame_bytes() <= limit;
@@ -39,12 +50,22 @@ bool HeaderAt(const SegmentFile& file, int64_t limit, int64_t pos,
 
 bool PeekAt(const SegmentFile& file, int64_t limit, int64_t pos,
             FrameHeader* h) {
-  if (pos + kFrameHeaderBytes > limit) return false;
-  if (!PeekFrameHeader(file.View(pos, kFrameHeaderBytes), kMaxFramePayload,
-                       h)) {
+  if (pos < 0 || pos >= limit) return false;
+  if (!PeekFrameHeader(file.frame_context(), HeaderBytes(file, limit, pos),
+                       kMaxFramePayload, h)) {
     return false;
   }
   return pos + h->frame_bytes() <= limit;
+}
+
+bool HeaderChecksumAt(const SegmentFile& file, int64_t pos,
+                      const FrameHeader& h) {
+  return HeaderChecksumMatches(file.View(pos, h.header_bytes), h);
+}
+
+absl::string_view PayloadAt(const SegmentFile& file, int64_t pos,
+                            const FrameHeader& h) {
+  return file.View(pos + h.header_bytes, h.payload_bytes);
 }
 
 absl::StatusOr<IndexPoint> EntryAt(const rocksdb::Iterator& it, QueueId q) {
@@ -130,8 +151,7 @@ QueueLogImpl::ScanResult QueueLogImpl::ScanFrames(
     FrameHeader h;
     if (!HeaderAt(file, size, pos, &h) || h.offset != r.end_offset ||
         h.store_time_us < prev_ts ||
-        !PayloadChecksumMatches(
-            h, file.View(pos + kFrameHeaderBytes, h.payload_bytes))) {
+        !PayloadChecksumMatches(h, internal::PayloadAt(file, pos, h))) {
       r.damaged = true;
       break;
     }
@@ -222,9 +242,10 @@ QueueLogImpl::ListSegmentFiles(proto::QueueState* state) const {
   std::vector<SegmentName> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
     int64_t base;
+    FrameFormat format;
     std::string name = entry.path().filename().string();
-    if (SegmentFile::ParseFileName(name, &base)) {
-      files.push_back({base, entry.path().string()});
+    if (SegmentFile::ParseFileName(name, &base, &format)) {
+      files.push_back({base, format, entry.path().string()});
     } else {
       RMQ_LOG(kWarning, "queue ", id_.value, ": ignoring unexpected file ",
               entry.path().string());
@@ -238,6 +259,13 @@ QueueLogImpl::ListSegmentFiles(proto::QueueState* state) const {
             [](const SegmentName& x, const SegmentName& y) {
               return x.base < y.base;
             });
+  for (size_t i = 1; i < files.size(); ++i) {
+    if (files[i].base == files[i - 1].base) {
+      return absl::DataLossError(
+          absl::StrCat("two segment files start at offset ", files[i].base,
+                       ": ", files[i - 1].path, " and ", files[i].path));
+    }
+  }
 
   // Files wholly before start_offset were removed by retention whose unlink
   // a crash interrupted.
@@ -258,7 +286,7 @@ QueueLogImpl::ListSegmentFiles(proto::QueueState* state) const {
         std::unique_ptr<SegmentFile> f,
         SegmentFile::Create(dir_, state->start_offset(), options_.segment_bytes,
                             store_->sync_metadata()));
-    files.push_back({state->start_offset(), f->path()});
+    files.push_back({state->start_offset(), f->format(), f->path()});
   }
   return files;
 }
@@ -309,9 +337,10 @@ absl::Status QueueLogImpl::RecoverSegment(
   const bool make_points = options_.time_index;
   const bool last = i + 1 == files->size();
   const int64_t base = (*files)[i].base;
-  RMQ_ASSIGN_OR_RETURN(std::unique_ptr<SegmentFile> file,
-                       SegmentFile::Open((*files)[i].path, base,
-                                         last ? options_.segment_bytes : 0));
+  RMQ_ASSIGN_OR_RETURN(
+      std::unique_ptr<SegmentFile> file,
+      SegmentFile::Open((*files)[i].path, base, (*files)[i].format,
+                        last ? options_.segment_bytes : 0));
   Segment seg;
   seg.base = base;
 
@@ -641,19 +670,27 @@ absl::StatusOr<AppendResult> QueueLogImpl::Append(
       std::fill(times.begin(), times.end(), std::max(now_us, last_ts_));
     }
 
-    // Frames, and where each starts inside the batch.
+    // Frames, and where each starts inside the batch, encoded for the
+    // segment they go to (`ctx`).
     std::string buf;
     std::vector<int64_t> starts(records.size());
-    for (size_t i = 0; i < records.size(); ++i) {
-      starts[i] = static_cast<int64_t>(buf.size());
-      const int64_t n = AppendFrame(
-          records[i], next_offset_ + static_cast<int64_t>(i), times[i], &buf);
-      if (n - kFrameHeaderBytes > kMaxRecordBytes) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("record ", i, " is ", n - kFrameHeaderBytes,
-                         " bytes; the limit is ", kMaxRecordBytes));
+    FrameContext ctx = active_file_->frame_context();
+    auto encode = [&]() -> absl::Status {
+      buf.clear();
+      for (size_t i = 0; i < records.size(); ++i) {
+        starts[i] = static_cast<int64_t>(buf.size());
+        int64_t payload = 0;
+        AppendFrame(ctx, records[i], next_offset_ + static_cast<int64_t>(i),
+                    times[i], &buf, &payload);
+        if (payload > kMaxRecordBytes) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("record ", i, " is ", payload,
+                           " bytes; the limit is ", kMaxRecordBytes));
+        }
       }
-    }
+      return absl::OkStatus();
+    };
+    RMQ_RETURN_IF_ERROR(encode());
     const auto batch_bytes = static_cast<int64_t>(buf.size());
 
     int64_t active_size = active_file_->size();
@@ -662,6 +699,10 @@ absl::StatusOr<AppendResult> QueueLogImpl::Append(
          active_size + batch_bytes > active_file_->capacity())) {
       RMQ_RETURN_IF_ERROR(Annotate(Roll(batch_bytes), "starting a segment"));
       active_size = 0;
+      // A new segment: the write format, offsets from its own base (never
+      // longer than the frames encoded above).
+      ctx = active_file_->frame_context();
+      RMQ_RETURN_IF_ERROR(encode());
     } else if (batch_bytes > active_file_->capacity()) {
       // An empty segment mapped too small for this batch: map it afresh.
       const int64_t base = next_offset_;
@@ -670,9 +711,13 @@ absl::StatusOr<AppendResult> QueueLogImpl::Append(
                            SegmentFile::Create(dir_, base, batch_bytes,
                                                store_->sync_metadata()));
       std::shared_ptr<SegmentFile> f(std::move(bigger));
-      absl::MutexLock l(&mu_);
-      segments_.back().file = f;
+      {
+        absl::MutexLock l(&mu_);
+        segments_.back().file = f;
+      }
       active_file_ = std::move(f);
+      ctx = active_file_->frame_context();
+      RMQ_RETURN_IF_ERROR(encode());
     }
 
     // Index entries this batch adds: persisted ones every interval, and
@@ -827,8 +872,8 @@ absl::StatusOr<std::vector<proto::Record>> QueueLogImpl::Read(
       }
       if (!out.empty() && bytes + h.payload_bytes > max_bytes) return out;
       proto::Record r;
-      absl::Status s = DecodeFramePayload(
-          h, seg.file->View(pos + kFrameHeaderBytes, h.payload_bytes), &r);
+      absl::Status s =
+          DecodeFramePayload(h, internal::PayloadAt(*seg.file, pos, h), &r);
       if (!s.ok()) {
         if (!out.empty()) return out;
         return Damaged(seg, pos, s.message());

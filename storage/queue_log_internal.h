@@ -28,6 +28,15 @@ bool HeaderAt(const SegmentFile& file, int64_t limit, int64_t pos,
 bool PeekAt(const SegmentFile& file, int64_t limit, int64_t pos,
             FrameHeader* h);
 
+// Whether the header at `pos`, as PeekAt() read it into `h`, matches its
+// checksum.
+bool HeaderChecksumAt(const SegmentFile& file, int64_t pos,
+                      const FrameHeader& h);
+
+// The payload of the frame at `pos` whose header is `h`.
+absl::string_view PayloadAt(const SegmentFile& file, int64_t pos,
+                            const FrameHeader& h);
+
 // Decodes the time-index entry under `it`, which must belong to queue `q`.
 absl::StatusOr<IndexPoint> EntryAt(const rocksdb::Iterator& it, QueueId q);
 

@@ -39,7 +39,7 @@ constexpr int kRecords = 24;
 StoreOptions Options(Clock* clock) {
   StoreOptions o;
   o.clock = clock;
-  o.segment_bytes = 4096;  // the smallest allowed: 9 records a segment
+  o.segment_bytes = 4096;  // the smallest allowed: a few records a segment
   o.index_interval_bytes = 1024;
   o.active_index_interval_bytes = 256;
   o.durability = Durability::kNever;

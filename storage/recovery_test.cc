@@ -15,6 +15,7 @@
 #include "rocksdb/db.h"
 #include "storage/frame.h"
 #include "storage/queue_log.h"
+#include "storage/segment.h"
 #include "storage/store.h"
 #include "storage/test_records.h"
 #include "tests/testing/fake_clock.h"
@@ -52,20 +53,39 @@ std::vector<std::string> SegmentFiles(const std::string& dir) {
   return out;
 }
 
-// Byte position of each frame in a segment file's bytes.
-std::vector<int64_t> FramePositions(const std::string& bytes) {
-  std::vector<int64_t> out;
+// How the frames of segment file `path` are encoded, from its name.
+FrameContext ContextOf(const std::string& path) {
+  FrameContext ctx;
+  EXPECT_TRUE(SegmentFile::ParseFileName(fs::path(path).filename().string(),
+                                         &ctx.base_offset, &ctx.format))
+      << path;
+  return ctx;
+}
+
+// Each frame's header in a segment file's bytes, with its position.
+struct Frame {
+  int64_t pos;
+  FrameHeader header;
+};
+std::vector<Frame> Frames(const std::string& path, const std::string& bytes) {
+  const FrameContext ctx = ContextOf(path);
+  std::vector<Frame> out;
   int64_t pos = 0;
   while (pos < static_cast<int64_t>(bytes.size())) {
     FrameHeader h;
-    if (DecodeFrameHeader(absl::string_view(bytes).substr(pos), 1 << 30, &h) !=
-        HeaderCheck::kOk) {
+    if (DecodeFrameHeader(ctx, absl::string_view(bytes).substr(pos), 1 << 30,
+                          &h) != HeaderCheck::kOk) {
       break;
     }
-    out.push_back(pos);
+    out.push_back({pos, h});
     pos += h.frame_bytes();
   }
   return out;
+}
+
+// Where a frame header keeps the store time (8 bytes, little-endian).
+int64_t StoreTimeField(const FrameContext& ctx) {
+  return ctx.format == FrameFormat::kFixed ? 24 : 8;
 }
 
 class RecoveryTest : public ::testing::Test {
@@ -125,23 +145,24 @@ TEST_F(RecoveryTest, GarbageAfterTheLastRecordIsTruncated) {
 
 TEST_F(RecoveryTest, AHalfWrittenLastRecordIsDropped) {
   Open();
-  Fill(50);
+  Fill(60);
   Close();
   const std::string last = SegmentFiles(dir_.path()).back();
   std::string bytes = ReadFile(last);
-  const std::vector<int64_t> frames = FramePositions(bytes);
+  const std::vector<Frame> frames = Frames(last, bytes);
   ASSERT_GE(frames.size(), 2u);
-  bytes.resize(frames.back() + 20);  // the tail record's header, torn
+  // The tail record's header, torn.
+  bytes.resize(frames.back().pos + frames.back().header.header_bytes - 2);
   WriteFile(last, bytes);
   Open();
-  EXPECT_EQ(log_->max_offset(), Offset{49});
-  ASSERT_OK_AND_ASSIGN(TimeLookup t, log_->FirstOffsetAtOrAfter(TimeOf(49)));
-  EXPECT_EQ(t.offset, Offset{49});
+  EXPECT_EQ(log_->max_offset(), Offset{59});
+  ASSERT_OK_AND_ASSIGN(TimeLookup t, log_->FirstOffsetAtOrAfter(TimeOf(59)));
+  EXPECT_EQ(t.offset, Offset{59});
   EXPECT_EQ(t.clamp, TimeLookup::Clamp::kBeyondEnd);
   ASSERT_OK_AND_ASSIGN(AppendResult r, log_->Append(Filler(1, 10)));
-  EXPECT_EQ(r.first, Offset{49});
-  ASSERT_OK_AND_ASSIGN(t, log_->FirstOffsetAtOrAfter(TimeOf(49)));
-  EXPECT_EQ(t.offset, Offset{49});
+  EXPECT_EQ(r.first, Offset{59});
+  ASSERT_OK_AND_ASSIGN(t, log_->FirstOffsetAtOrAfter(TimeOf(59)));
+  EXPECT_EQ(t.offset, Offset{59});
   EXPECT_EQ(t.clamp, TimeLookup::Clamp::kNone);
 }
 
@@ -152,9 +173,10 @@ TEST_F(RecoveryTest, AFlippedByteInASealedSegmentIsDataLossForThatRecordOnly) {
   const std::vector<std::string> files = SegmentFiles(dir_.path());
   ASSERT_GE(files.size(), 3u);
   std::string bytes = ReadFile(files[0]);
-  const std::vector<int64_t> frames = FramePositions(bytes);
+  const std::vector<Frame> frames = Frames(files[0], bytes);
   ASSERT_GE(frames.size(), 10u);
-  bytes[frames[5] + kFrameHeaderBytes + 3] ^= 0x40;  // payload of offset 5
+  // The payload of offset 5.
+  bytes[frames[5].pos + frames[5].header.header_bytes + 3] ^= 0x40;
   WriteFile(files[0], bytes);
   Open();
 
@@ -177,9 +199,10 @@ TEST_F(RecoveryTest, AFlippedHeaderByteInASealedSegmentIsDataLoss) {
   Close();
   const std::vector<std::string> files = SegmentFiles(dir_.path());
   std::string bytes = ReadFile(files[1]);
-  const std::vector<int64_t> frames = FramePositions(bytes);
+  const std::vector<Frame> frames = Frames(files[1], bytes);
   ASSERT_GE(frames.size(), 10u);
-  bytes[frames[4] + 20] ^= 0x01;  // inside the header's offset field
+  // Inside the header's offset field, which ends both layouts' headers.
+  bytes[frames[4].pos + frames[4].header.header_bytes - 1] ^= 0x01;
   WriteFile(files[1], bytes);
   Open();
   int64_t base = 0;
@@ -196,13 +219,14 @@ TEST_F(RecoveryTest, ADamagedStoreTimeNeverShiftsALookupAnswerSilently) {
   Close();
   const std::vector<std::string> files = SegmentFiles(dir_.path());
   std::string bytes = ReadFile(files[0]);
-  const std::vector<int64_t> frames = FramePositions(bytes);
+  const std::vector<Frame> frames = Frames(files[0], bytes);
   ASSERT_GE(frames.size(), 10u);
   // Record 5's store time becomes much smaller: its highest set bit is
-  // cleared (the field is little-endian at byte 24 of the header).
+  // cleared.
+  const int64_t field = frames[5].pos + StoreTimeField(ContextOf(files[0]));
   int top = 7;
-  while (top > 0 && bytes[frames[5] + 24 + top] == 0) --top;
-  char& b = bytes[frames[5] + 24 + top];
+  while (top > 0 && bytes[field + top] == 0) --top;
+  char& b = bytes[field + top];
   ASSERT_NE(b, 0);
   const auto v = static_cast<unsigned char>(b);
   unsigned char high = 0x80;
@@ -261,10 +285,10 @@ TEST_F(RecoveryTest, IndexEntriesPastTheRecoveredEndAreDropped) {
   // (a machine crash with durability "never").
   const std::vector<std::string> files = SegmentFiles(dir_.path());
   std::string bytes = ReadFile(files.back());
-  const std::vector<int64_t> frames = FramePositions(bytes);
+  const std::vector<Frame> frames = Frames(files.back(), bytes);
   ASSERT_GE(frames.size(), 6u);
   const int lost = static_cast<int>(frames.size()) - 2;
-  bytes.resize(frames[2]);
+  bytes.resize(frames[2].pos);
   WriteFile(files.back(), bytes);
   Open();
   const int64_t end = 300 - lost;
@@ -294,10 +318,11 @@ TEST_F(RecoveryTest, ASegmentLeftBehindByInterruptedRetentionIsRemoved) {
   // Put back a removed file, as if the crash came before the unlink.
   const std::string dir =
       fs::path(SegmentFiles(dir_.path()).front()).parent_path().string();
-  WriteFile(dir + "/00000000000000000000.log", "stale");
+  const std::string stale = dir + "/" + SegmentFile::FileName(0, kWriteFormat);
+  WriteFile(stale, "stale");
   Open();
   EXPECT_EQ(log_->min_offset(), min);
-  EXPECT_FALSE(fs::exists(dir + "/00000000000000000000.log"));
+  EXPECT_FALSE(fs::exists(stale));
 }
 
 }  // namespace

@@ -35,6 +35,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/queue_log.h"
+#include "storage/segment.h"
 #include "storage/store.h"
 #include "storage/test_records.h"
 #include "tests/testing/status_matchers.h"
@@ -215,8 +216,9 @@ class FileSizeLimitTest : public ::testing::Test {
 };
 
 TEST_F(FileSizeLimitTest, SegmentAtTheLimitFailsWholeAndRecoversOnceRaised) {
-  const std::string segment = absl::StrFormat("%s/queues/%016x/%020d.log",
-                                              tmp_.path(), log_->id().value, 0);
+  const std::string segment =
+      absl::StrFormat("%s/queues/%016x/%s", tmp_.path(), log_->id().value,
+                      SegmentFile::FileName(0, kWriteFormat));
   std::vector<std::string> acked;
   absl::Status failure;
   {

@@ -16,7 +16,8 @@
 namespace rewindmq::storage {
 namespace {
 
-constexpr absl::string_view kSuffix = ".log";
+constexpr absl::string_view kFixedSuffix = ".log";
+constexpr absl::string_view kCompactSuffix = ".seg";
 constexpr int kDigits = 20;
 
 absl::StatusOr<const char*> Map(int fd, int64_t bytes,
@@ -59,13 +60,23 @@ absl::Status SyncDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
-std::string SegmentFile::FileName(int64_t base_offset) {
-  return absl::StrFormat("%020d%s", base_offset, kSuffix);
+std::string SegmentFile::FileName(int64_t base_offset, FrameFormat format) {
+  return absl::StrFormat(
+      "%020d%s", base_offset,
+      format == FrameFormat::kFixed ? kFixedSuffix : kCompactSuffix);
 }
 
-bool SegmentFile::ParseFileName(absl::string_view name, int64_t* base_offset) {
-  if (name.size() != kDigits + kSuffix.size()) return false;
-  if (name.substr(kDigits) != kSuffix) return false;
+bool SegmentFile::ParseFileName(absl::string_view name, int64_t* base_offset,
+                                FrameFormat* format) {
+  if (name.size() != kDigits + kFixedSuffix.size()) return false;
+  const absl::string_view suffix = name.substr(kDigits);
+  if (suffix == kFixedSuffix) {
+    *format = FrameFormat::kFixed;
+  } else if (suffix == kCompactSuffix) {
+    *format = FrameFormat::kCompact;
+  } else {
+    return false;
+  }
   absl::string_view digits = name.substr(0, kDigits);
   for (char c : digits) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
@@ -76,7 +87,8 @@ bool SegmentFile::ParseFileName(absl::string_view name, int64_t* base_offset) {
 absl::StatusOr<std::unique_ptr<SegmentFile>> SegmentFile::Create(
     const std::string& dir, int64_t base_offset, int64_t map_bytes,
     bool sync_dir) {
-  std::string path = absl::StrCat(dir, "/", FileName(base_offset));
+  std::string path =
+      absl::StrCat(dir, "/", FileName(base_offset, kWriteFormat));
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("create ", path));
   absl::StatusOr<const char*> map = Map(fd, map_bytes, path);
@@ -93,12 +105,13 @@ absl::StatusOr<std::unique_ptr<SegmentFile>> SegmentFile::Create(
       return s;
     }
   }
-  return std::unique_ptr<SegmentFile>(
-      new SegmentFile(std::move(path), fd, base_offset, 0, map_bytes, *map));
+  return std::unique_ptr<SegmentFile>(new SegmentFile(
+      std::move(path), fd, base_offset, kWriteFormat, 0, map_bytes, *map));
 }
 
 absl::StatusOr<std::unique_ptr<SegmentFile>> SegmentFile::Open(
-    const std::string& path, int64_t base_offset, int64_t map_bytes) {
+    const std::string& path, int64_t base_offset, FrameFormat format,
+    int64_t map_bytes) {
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
   struct stat st;
@@ -115,14 +128,16 @@ absl::StatusOr<std::unique_ptr<SegmentFile>> SegmentFile::Open(
     return map.status();
   }
   return std::unique_ptr<SegmentFile>(
-      new SegmentFile(path, fd, base_offset, size, bytes, *map));
+      new SegmentFile(path, fd, base_offset, format, size, bytes, *map));
 }
 
 SegmentFile::SegmentFile(std::string path, int fd, int64_t base_offset,
-                         int64_t size, int64_t map_bytes, const char* map)
+                         FrameFormat format, int64_t size, int64_t map_bytes,
+                         const char* map)
     : path_(std::move(path)),
       fd_(fd),
       base_offset_(base_offset),
+      format_(format),
       size_(size),
       map_bytes_(map_bytes),
       map_(map) {}

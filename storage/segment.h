@@ -9,10 +9,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "storage/frame.h"
 
 namespace rewindmq::storage {
 
-// The file `<dir>/<base_offset, 20 digits>.log`. Writes go through
+// The file `<dir>/<base_offset, 20 digits>.seg` (compact frames) or
+// `.log` (fixed frames, from earlier versions). Writes go through
 // write(2) at the end of the file; reads go through a shared read-only
 // mapping that covers `map_bytes` (the file may grow into it; pages past
 // the end of the file are never touched because readers stay below the
@@ -22,18 +24,21 @@ namespace rewindmq::storage {
 // readers stay below the size it has published.
 class SegmentFile {
  public:
-  // Creates a new, empty file (fails if it exists) and syncs the directory
-  // when `sync_dir`.
+  // Creates a new, empty file for frames of kWriteFormat (fails if it
+  // exists) and syncs the directory when `sync_dir`.
   static absl::StatusOr<std::unique_ptr<SegmentFile>> Create(
       const std::string& dir, int64_t base_offset, int64_t map_bytes,
       bool sync_dir);
-  // Opens an existing file; its size is taken from the file system.
+  // Opens an existing file whose frames have `format`; its size is taken
+  // from the file system.
   static absl::StatusOr<std::unique_ptr<SegmentFile>> Open(
-      const std::string& path, int64_t base_offset, int64_t map_bytes);
+      const std::string& path, int64_t base_offset, FrameFormat format,
+      int64_t map_bytes);
 
-  static std::string FileName(int64_t base_offset);
+  static std::string FileName(int64_t base_offset, FrameFormat format);
   // Parses a FileName(); false for anything else.
-  static bool ParseFileName(absl::string_view name, int64_t* base_offset);
+  static bool ParseFileName(absl::string_view name, int64_t* base_offset,
+                            FrameFormat* format);
 
   SegmentFile(const SegmentFile&) = delete;
   SegmentFile& operator=(const SegmentFile&) = delete;
@@ -57,17 +62,20 @@ class SegmentFile {
   }
 
   int64_t base_offset() const { return base_offset_; }
+  FrameFormat format() const { return format_; }
+  FrameContext frame_context() const { return {format_, base_offset_}; }
   int64_t size() const { return size_; }
   int64_t capacity() const { return map_bytes_; }
   const std::string& path() const { return path_; }
 
  private:
-  SegmentFile(std::string path, int fd, int64_t base_offset, int64_t size,
-              int64_t map_bytes, const char* map);
+  SegmentFile(std::string path, int fd, int64_t base_offset, FrameFormat format,
+              int64_t size, int64_t map_bytes, const char* map);
 
   const std::string path_;
   int fd_;
   const int64_t base_offset_;
+  const FrameFormat format_;
   int64_t size_;
   const int64_t map_bytes_;
   const char* map_;

@@ -166,6 +166,7 @@ class QueueLogImpl {
   // A segment file found on disk.
   struct SegmentName {
     int64_t base = 0;
+    FrameFormat format = kWriteFormat;
     std::string path;
   };
   // The segments recovery verified, with what the index lacks.

@@ -20,6 +20,8 @@ namespace rewindmq::storage {
 
 using internal::EntryAt;
 using internal::FromMicros;
+using internal::HeaderChecksumAt;
+using internal::PayloadAt;
 using internal::PeekAt;
 using internal::ToMicros;
 
@@ -175,6 +177,7 @@ absl::StatusOr<TimeLookup> QueueLogImpl::FirstOffsetAtOrAfter(
   // can change the answer only in the record the scan stops at or in the
   // one before it.
   FrameHeader h;
+  FrameHeader prev;
   int64_t expected = -1;
   int64_t prev_pos = -1;
   while (true) {
@@ -189,16 +192,15 @@ absl::StatusOr<TimeLookup> QueueLogImpl::FirstOffsetAtOrAfter(
     }
     if (h.store_time_us >= ts_us) break;
     expected = h.offset + 1;
+    prev = h;
     prev_pos = pos;
     pos += h.frame_bytes();
   }
-  if (!HeaderChecksumMatches(seg.file->View(pos, kFrameHeaderBytes)) ||
-      (prev_pos >= 0 &&
-       !HeaderChecksumMatches(seg.file->View(prev_pos, kFrameHeaderBytes)))) {
+  if (!HeaderChecksumAt(*seg.file, pos, h) ||
+      (prev_pos >= 0 && !HeaderChecksumAt(*seg.file, prev_pos, prev))) {
     return Damaged(seg, pos, "record header is damaged");
   }
-  if (!PayloadChecksumMatches(
-          h, seg.file->View(pos + kFrameHeaderBytes, h.payload_bytes))) {
+  if (!PayloadChecksumMatches(h, PayloadAt(*seg.file, pos, h))) {
     return Damaged(seg, pos,
                    absl::StrCat("record ", h.offset, " failed its checksum"));
   }
