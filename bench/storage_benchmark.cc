@@ -168,14 +168,18 @@ void RunLookups(benchmark::State& state, BenchQueue& q, absl::Time from,
 
 // T inside the newest segment, the common "rewind a few minutes" case.
 void BM_LookupActiveSegment(benchmark::State& state) {
-  BenchQueue& q = BenchQueue::Get(state.range(0), 16);
+  BenchQueue& q =
+      BenchQueue::Get(state.range(0), StoreOptions().index_cache_segments);
   RunLookups(state, q, q.active_first_time(), q.last_time());
 }
 
-// T uniformly random over the whole queue; sealed segments' index entries
-// are kept in memory once used (16 segments).
+// T uniformly random over the whole queue, with the default index cache:
+// sealed segments' index entries are kept in memory once used, up to
+// StoreOptions::index_cache_segments of them; the first lookup in each
+// loads them.
 void BM_LookupAnyTime(benchmark::State& state) {
-  BenchQueue& q = BenchQueue::Get(state.range(0), 16);
+  BenchQueue& q =
+      BenchQueue::Get(state.range(0), StoreOptions().index_cache_segments);
   RunLookups(state, q, q.first_time(), q.last_time());
 }
 

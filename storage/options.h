@@ -33,7 +33,7 @@ struct StoreOptions {
   int64_t segment_bytes = int64_t{64} << 20;
   // Distance, in bytes of log, between two time-index entries. Smaller is a
   // faster lookup and a larger index.
-  int64_t index_interval_bytes = int64_t{32} << 10;
+  int64_t index_interval_bytes = int64_t{8} << 10;
   // The active segment also keeps, in memory only, an entry at least every
   // this many bytes, so lookups near the head of the queue (the common
   // rewind) scan less. Records appended before a restart are found through
@@ -47,11 +47,14 @@ struct StoreOptions {
   absl::Duration flush_interval = absl::Milliseconds(200);
   // QueueLog::Import() refuses store times later than now plus this.
   absl::Duration max_import_skew = absl::Seconds(60);
-  // How many sealed segments per queue keep their index entries in memory
-  // (least recently used first out): segments just sealed, and those a read
-  // by offset needed. The active segment always does. A time lookup in a
-  // sealed segment that is not in memory makes one RocksDB seek.
-  int index_cache_segments = 16;
+  // How many sealed segments per queue keep their index entries in memory,
+  // least recently used first out: segments just sealed, those a read by
+  // offset needed, and those a time lookup needed while there was room.
+  // An entry takes 32 bytes, so a 64 MiB segment with the default interval
+  // takes 256 KiB (1/256 of the log it covers). The active segment always
+  // keeps its entries. A time lookup in a sealed segment that is not in
+  // memory, once the cache is full, makes one RocksDB seek.
+  int index_cache_segments = 256;
 };
 
 }  // namespace rewindmq::storage

@@ -218,6 +218,15 @@ class QueueLogImpl {
   int FindSegmentByOffset(int64_t offset) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The persisted index entries of `seg`, read from RocksDB.
   absl::StatusOr<std::vector<IndexPoint>> LoadPoints(const Segment& seg) const;
+  // The cached index entries of sealed segment `base`, or null; a hit
+  // becomes the most recently used.
+  std::shared_ptr<const std::vector<IndexPoint>> FindCached(int64_t base) const
+      ABSL_LOCKS_EXCLUDED(cache_mu_);
+  // Loads the persisted entries of sealed `seg` and caches them, evicting
+  // the least recently used entry when full if `evict`, else only when
+  // there is room.
+  absl::StatusOr<std::shared_ptr<const std::vector<IndexPoint>>> LoadIntoCache(
+      const Segment& seg, bool evict) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The index entries of a segment: the active segment's from memory,
   // others from the cache, loading them from RocksDB on a miss.
   absl::StatusOr<std::shared_ptr<const std::vector<IndexPoint>>> PointsOf(

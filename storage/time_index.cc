@@ -41,31 +41,45 @@ absl::StatusOr<std::vector<IndexPoint>> QueueLogImpl::LoadPoints(
   return points;
 }
 
-absl::StatusOr<std::shared_ptr<const std::vector<IndexPoint>>>
-QueueLogImpl::PointsOf(const Segment& seg, bool active) const {
-  if (active) return nullptr;  // callers use active_points_ directly
-  {
-    absl::MutexLock c(&cache_mu_);
-    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-      if (it->base == seg.base) {
-        cache_.splice(cache_.begin(), cache_, it);
-        return cache_.front().points;
-      }
+std::shared_ptr<const std::vector<IndexPoint>> QueueLogImpl::FindCached(
+    int64_t base) const {
+  absl::MutexLock c(&cache_mu_);
+  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+    if (it->base == base) {
+      cache_.splice(cache_.begin(), cache_, it);
+      return cache_.front().points;
     }
   }
+  return nullptr;
+}
+
+absl::StatusOr<std::shared_ptr<const std::vector<IndexPoint>>>
+QueueLogImpl::LoadIntoCache(const Segment& seg, bool evict) const {
   auto points = std::make_shared<std::vector<IndexPoint>>();
   if (options_.time_index && !seg.empty()) {
     RMQ_ASSIGN_OR_RETURN(*points, LoadPoints(seg));
   }
   std::shared_ptr<const std::vector<IndexPoint>> result = std::move(points);
-  if (options_.index_cache_segments > 0) {
-    absl::MutexLock c(&cache_mu_);
-    cache_.push_front({seg.base, result});
-    while (static_cast<int>(cache_.size()) > options_.index_cache_segments) {
-      cache_.pop_back();
-    }
+  absl::MutexLock c(&cache_mu_);
+  for (const CacheEntry& e : cache_) {
+    if (e.base == seg.base) return e.points;  // another reader was first
+  }
+  if (!evict &&
+      static_cast<int>(cache_.size()) >= options_.index_cache_segments) {
+    return result;
+  }
+  cache_.push_front({seg.base, result});
+  while (static_cast<int>(cache_.size()) > options_.index_cache_segments) {
+    cache_.pop_back();
   }
   return result;
+}
+
+absl::StatusOr<std::shared_ptr<const std::vector<IndexPoint>>>
+QueueLogImpl::PointsOf(const Segment& seg, bool active) const {
+  if (active) return nullptr;  // callers use active_points_ directly
+  if (auto cached = FindCached(seg.base)) return cached;
+  return LoadIntoCache(seg, /*evict=*/true);
 }
 
 absl::StatusOr<int64_t> QueueLogImpl::PositionOf(const Segment& seg,
@@ -113,6 +127,21 @@ absl::StatusOr<int64_t> QueueLogImpl::TimeScanStart(const Segment& seg,
     return it == pts.begin() ? 0 : std::prev(it)->position;
   };
   if (active) return last_before(active_points_);
+  if (auto cached = FindCached(seg.base)) return last_before(*cached);
+  if (options_.index_cache_segments > 0) {
+    // Loaded once while the cache has room, so that every later lookup in
+    // this segment stays in memory; a full cache is not churned by lookups
+    // spread over more segments than it holds: those seek instead.
+    bool room;
+    {
+      absl::MutexLock c(&cache_mu_);
+      room = static_cast<int>(cache_.size()) < options_.index_cache_segments;
+    }
+    if (room) {
+      RMQ_ASSIGN_OR_RETURN(auto points, LoadIntoCache(seg, /*evict=*/false));
+      return last_before(*points);
+    }
+  }
   // Not in memory: one seek for the last entry stored before ts_us.
   std::unique_ptr<rocksdb::Iterator> it(
       store_->db()->NewIterator(rocksdb::ReadOptions(), store_->index_cf()));

@@ -103,12 +103,7 @@ install_rocketmq_clients() {
 # The npm packages of tests/dms_sdk (package-lock.json), when node_modules is
 # missing or older than the lock file.
 install_node_modules() {
-  local dir=$ROOT/tests/dms_sdk
-  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
-    echo "== npm ci in tests/dms_sdk"
-    (cd "$dir" && npm ci --no-audit --no-fund)
-    touch "$dir/node_modules"
-  fi
+  "$ROOT/tests/dms_sdk/install.sh"
 }
 
 # configure_and_build DIR [cmake args...]

@@ -6,6 +6,7 @@
 # request, cmq_loader.py), then runs wrk for a fixed duration per scenario:
 #
 #   SendMessage                    cmq_send.lua
+#   BatchSendMessage, 16 a request cmq_batch_send.lua
 #   ReceiveMessage+DeleteMessage   cmq_receive_delete.lua
 #   RewindQueue                    cmq_rewind.lua
 #
@@ -148,6 +149,7 @@ run() {  # run SCRIPT
   grep '^CMQRESULT' "$work/wrk.out" >>"$results"
 }
 run cmq_send.lua
+run cmq_batch_send.lua
 run cmq_receive_delete.lua
 echo "queue after consuming: active $(attribute activeMsgNum), rewindable $(attribute rewindMsgNum)"
 run cmq_rewind.lua

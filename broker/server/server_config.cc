@@ -369,7 +369,7 @@ constexpr Setting kSettings[] = {
     {"segment-bytes", "BYTES", "64M",
      "Size at which a queue's segment file is sealed and a new one begun.",
      ApplySegmentBytes},
-    {"index-interval-bytes", "BYTES", "32K",
+    {"index-interval-bytes", "BYTES", "8K",
      "Bytes of log between two entries of the time index.",
      ApplyIndexIntervalBytes},
     {"retention-hours", "HOURS", "48",

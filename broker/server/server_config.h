@@ -71,7 +71,7 @@ struct ServerConfig {
   // --segment-bytes
   int64_t segment_bytes = int64_t{64} << 20;
   // --index-interval-bytes
-  int64_t index_interval_bytes = int64_t{32} << 10;
+  int64_t index_interval_bytes = int64_t{8} << 10;
 
   // --retention-hours: topic retention when a topic sets none.
   absl::Duration retention = absl::Hours(48);
