@@ -2,6 +2,9 @@
 
 #include <cstdint>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
 namespace rewindmq {
 namespace {
 
@@ -69,6 +72,11 @@ std::string FormDecode(absl::string_view s) {
     }
   }
   return out;
+}
+
+std::string FormatHostPort(absl::string_view host, int port) {
+  if (absl::StrContains(host, ':')) return absl::StrCat("[", host, "]:", port);
+  return absl::StrCat(host, ":", port);
 }
 
 }  // namespace rewindmq

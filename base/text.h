@@ -16,4 +16,8 @@ bool IsValidUtf8(absl::string_view s);
 // by two hex digits is kept as is (as PHP's urldecode does).
 std::string FormDecode(absl::string_view s);
 
+// "host:port", with an IPv6 address (any host holding ':') in brackets:
+// "[::1]:8080".
+std::string FormatHostPort(absl::string_view host, int port);
+
 }  // namespace rewindmq

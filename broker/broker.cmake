@@ -31,6 +31,7 @@ endfunction()
 
 rmq_broker_test(broker_test)
 rmq_broker_test(errors_test)
+rmq_broker_test(names_test)
 rmq_broker_test(kv_codec_test)
 rmq_broker_test(timer_queue_test)
 rmq_broker_test(cmq_queue_state_test)

@@ -27,11 +27,8 @@ absl::Status ValidateInstanceId(absl::string_view id) {
   if (id.empty() || id.size() > 64) {
     return InvalidName("instance", id, "use 1 to 64 characters");
   }
-  for (char c : id) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' &&
-        c != '_') {
-      return InvalidName("instance", id, "use only [A-Za-z0-9_-]");
-    }
+  if (!IsIdentifier(id)) {
+    return InvalidName("instance", id, "use only [A-Za-z0-9_-]");
   }
   return absl::OkStatus();
 }

@@ -4,11 +4,26 @@
 #pragma once
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/string_view.h"
 
 namespace rewindmq::broker {
 
-// [A-Za-z0-9_-]{1,64}. InvalidArgument + kInvalidName.
+// True for [A-Za-z0-9_-]{1,64}: instance ids, and the project ids DMS
+// clients put in URLs. Inline, so that facades' pure layers use it without
+// linking the broker.
+inline bool IsIdentifier(absl::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' &&
+        c != '_') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// IsIdentifier(). InvalidArgument + kInvalidName.
 absl::Status ValidateInstanceId(absl::string_view id);
 
 // Topics and groups (dms-rocketmq.md section 4): 3-64 characters from

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
+#include "base/text.h"
 #include "broker/http/server_core.h"
 
 namespace rewindmq::httpd {
@@ -98,12 +99,7 @@ absl::Status HttpServer::Serve(const Router* router) {
   return absl::OkStatus();
 }
 
-std::string HttpServer::address() const {
-  if (host_.find(':') != std::string::npos) {
-    return absl::StrCat("[", host_, "]:", port_);
-  }
-  return absl::StrCat(host_, ":", port_);
-}
+std::string HttpServer::address() const { return FormatHostPort(host_, port_); }
 
 int HttpServer::connection_count() const { return core_->connection_count(); }
 

@@ -173,21 +173,18 @@ std::string RedactedTarget(absl::string_view target) {
   if (target.find('?') == absl::string_view::npos) return out;
   const size_t query_start = out.size();
   char separator = '?';
-  for (absl::string_view item :
-       absl::StrSplit(TargetQuery(target), '&', absl::SkipEmpty())) {
+  for (const QueryItem& q : SplitQuery(TargetQuery(target))) {
     if (out.size() - query_start > kQueryLimit) {
       out.append("&...");
       break;
     }
-    const size_t eq = item.find('=');
-    const absl::string_view name = item.substr(0, eq);
     out.push_back(separator);
     separator = '&';
-    append_cut(out, name, kNameLimit);
-    if (eq == absl::string_view::npos) continue;
+    append_cut(out, q.name, kNameLimit);
+    if (!q.has_value) continue;
     out.push_back('=');
-    if (name == "Action") {
-      append_cut(out, item.substr(eq + 1), kNameLimit);
+    if (q.name == "Action") {
+      append_cut(out, q.value, kNameLimit);
     } else {
       out.push_back('*');
     }
@@ -195,22 +192,9 @@ std::string RedactedTarget(absl::string_view target) {
   return out;
 }
 
-absl::string_view TargetPath(absl::string_view target) {
-  const size_t q = target.find('?');
-  return q == absl::string_view::npos ? target : target.substr(0, q);
-}
-
-absl::string_view TargetQuery(absl::string_view target) {
-  const size_t q = target.find('?');
-  return q == absl::string_view::npos ? absl::string_view()
-                                      : target.substr(q + 1);
-}
-
 bool HasUrlEncodedParameter(absl::string_view encoded, absl::string_view name) {
-  for (absl::string_view item : absl::StrSplit(encoded, '&')) {
-    if (item.empty()) continue;
-    const absl::string_view key = item.substr(0, item.find('='));
-    if (key == name || FormDecode(key) == name) return true;
+  for (const QueryItem& item : SplitQuery(encoded)) {
+    if (item.name == name || FormDecode(item.name) == name) return true;
   }
   return false;
 }

@@ -32,6 +32,7 @@
 
 #include "absl/strings/string_view.h"
 #include "broker/http/handler.h"
+#include "broker/http/query.h"
 
 namespace rewindmq::httpd {
 
@@ -148,11 +149,6 @@ class Router {
 // with status 404, 413, 500, 431, 400 or 503.
 Response PlainJsonError(TransportError error, const RequestContext& ctx,
                         const Request& req);
-
-// The path of a request target (everything before '?').
-absl::string_view TargetPath(absl::string_view target);
-// The query of a request target (everything after the first '?'), or "".
-absl::string_view TargetQuery(absl::string_view target);
 
 // `target` as the access log shows it: the path, then the query's
 // parameter names with every value replaced by "*" except Action's (a query

@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -251,6 +252,30 @@ TEST(UrlEncodedTest, SplitsTargets) {
   EXPECT_EQ(TargetQuery("/a/b?c=d?e"), "c=d?e");
   EXPECT_EQ(TargetPath("/a"), "/a");
   EXPECT_EQ(TargetQuery("/a"), "");
+}
+
+TEST(UrlEncodedTest, SplitsQueriesIntoRawItems) {
+  const std::vector<QueryItem> items = SplitQuery("a=1&&flag&b=x=y&=v&c=%41+");
+  ASSERT_EQ(items.size(), 5u);
+  EXPECT_EQ(items[0].name, "a");
+  EXPECT_EQ(items[0].value, "1");
+  EXPECT_TRUE(items[0].has_value);
+  EXPECT_EQ(items[1].name, "flag");  // the empty item between is skipped
+  EXPECT_EQ(items[1].value, "");
+  EXPECT_FALSE(items[1].has_value);
+  EXPECT_EQ(items[2].name, "b");  // split at the first '='
+  EXPECT_EQ(items[2].value, "x=y");
+  EXPECT_EQ(items[3].name, "");
+  EXPECT_EQ(items[3].value, "v");
+  EXPECT_EQ(items[4].value, "%41+");  // not decoded
+  EXPECT_TRUE(SplitQuery("").empty());
+  EXPECT_TRUE(SplitQuery("&&").empty());
+}
+
+TEST(UrlEncodedTest, FormatsHostsAndPorts) {
+  EXPECT_EQ(FormatHostPort("127.0.0.1", 9555), "127.0.0.1:9555");
+  EXPECT_EQ(FormatHostPort("::1", 8080), "[::1]:8080");
+  EXPECT_EQ(FormatHostPort("localhost", 0), "localhost:0");
 }
 
 TEST(ResponderTest, DroppingAnUnansweredResponderReportsIt) {

@@ -9,15 +9,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "base/logging.h"
+#include "base/text.h"
 #include "broker/http/listener.h"
 #include "broker/http/session.h"
 
 namespace rewindmq::httpd::internal {
 
 std::string FormatEndpoint(const tcp::endpoint& ep) {
-  const std::string ip = ep.address().to_string();
-  if (ep.address().is_v6()) return absl::StrCat("[", ip, "]:", ep.port());
-  return absl::StrCat(ip, ":", ep.port());
+  return FormatHostPort(ep.address().to_string(), ep.port());
 }
 
 void Core::StartListener(tcp::acceptor acceptor) {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/status_macros.h"
+#include "broker/names.h"
 
 namespace rewindmq::server {
 namespace {
@@ -68,19 +69,6 @@ absl::StatusOr<int64_t> ParseBytes(absl::string_view value, int64_t min,
   n <<= shift;
   if (n < min || n > max) return bad;
   return n;
-}
-
-bool IsIdChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-         c == '_';
-}
-
-bool IsValidId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    if (!IsIdChar(c)) return false;
-  }
-  return true;
 }
 
 // "a, b,,c " -> {"a", "b", "c"}
@@ -260,14 +248,14 @@ absl::Status ApplyInstances(absl::string_view value, ServerConfig* config) {
           absl::StrCat("instance \"", item, "\" has no name"));
     }
     if (instance.id.empty()) {
-      if (!IsValidId(instance.name)) {
+      if (!broker::IsIdentifier(instance.name)) {
         return absl::InvalidArgumentError(absl::StrCat(
             "instance name \"", instance.name,
             "\" cannot serve as its id (letters, digits, '-', '_'; at most "
             "64); write ID=NAME"));
       }
       instance.id = instance.name;
-    } else if (!IsValidId(instance.id)) {
+    } else if (!broker::IsIdentifier(instance.id)) {
       return absl::InvalidArgumentError(
           absl::StrCat("instance id \"", instance.id,
                        "\" must be 1 to 64 letters, digits, '-' or '_'"));
@@ -601,11 +589,6 @@ std::string ServerConfigHelp() {
   out << "  -h, --help\n"
          "      Print this text and exit.\n";
   return out.str();
-}
-
-std::string FormatHostPort(absl::string_view host, uint16_t port) {
-  if (absl::StrContains(host, ':')) return absl::StrCat("[", host, "]:", port);
-  return absl::StrCat(host, ":", port);
 }
 
 namespace internal {

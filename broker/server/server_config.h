@@ -133,9 +133,6 @@ absl::StatusOr<CommandLine> ParseServerConfig(
 // variable, default and meaning.
 std::string ServerConfigHelp();
 
-// "127.0.0.1:9555", "[::1]:9555".
-std::string FormatHostPort(absl::string_view host, uint16_t port);
-
 namespace internal {
 // Applies the default of every setting as --help documents it; tests check
 // that this yields ServerConfig{}.

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -155,7 +156,8 @@ TEST_F(ServerConfigTest, Ipv6ListenAddressesUseBrackets) {
   ASSERT_OK_AND_ASSIGN(ServerConfig c, Parse({"--listen", "[::1]:8080"}));
   EXPECT_EQ(c.listen_host, "::1");
   EXPECT_EQ(c.listen_port, 8080);
-  EXPECT_EQ(FormatHostPort(c.listen_host, c.listen_port), "[::1]:8080");
+  EXPECT_EQ(rewindmq::FormatHostPort(c.listen_host, c.listen_port),
+            "[::1]:8080");
 }
 
 TEST_F(ServerConfigTest, EnvironmentOverridesTheFileAndFlagsOverrideBoth) {

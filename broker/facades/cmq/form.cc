@@ -11,6 +11,7 @@
 #include "base/status_macros.h"
 #include "base/text.h"
 #include "broker/facades/cmq/errors.h"
+#include "broker/http/query.h"
 
 namespace rewindmq::facade::cmq {
 namespace {
@@ -43,13 +44,10 @@ std::optional<int64_t> CanonicalIndex(absl::string_view digits) {
 
 absl::StatusOr<FormPairs> DecodeForm(absl::string_view text) {
   FormPairs pairs;
-  for (absl::string_view item : absl::StrSplit(text, '&')) {
-    if (item.empty()) continue;
-    std::pair<absl::string_view, absl::string_view> raw =
-        absl::StrSplit(item, absl::MaxSplits('=', 1));
-    std::string name = FormDecode(raw.first);
+  for (const httpd::QueryItem& raw : httpd::SplitQuery(text)) {
+    std::string name = FormDecode(raw.name);
     if (name.empty()) continue;
-    std::string value = FormDecode(raw.second);
+    std::string value = FormDecode(raw.value);
     if (!IsValidUtf8(name)) {
       return CmqStatus(ErrorKind::kCannotParse, "parameter name");
     }

@@ -679,43 +679,38 @@ bool DmsHandler::MayBlock(const httpd::RequestContext& /*ctx*/,
 
 httpd::Response DmsHandler::Answer(const httpd::RequestContext& ctx,
                                    const httpd::Request& req) const {
-  try {
-    const absl::string_view method = httpd::ToAbsl(req.method_string());
-    const absl::string_view target = httpd::ToAbsl(req.target());
+  // An exception escapes to the HTTP layer, which logs it and answers with
+  // the route's internal error (RenderDmsTransportError).
+  const absl::string_view method = httpd::ToAbsl(req.method_string());
+  const absl::string_view target = httpd::ToAbsl(req.target());
 
-    // 1. Signature, before routing (§1.6 evaluation order).
-    auto header =
-        [&req](absl::string_view name) -> std::optional<absl::string_view> {
-      auto it = req.find(boost::beast::string_view(name.data(), name.size()));
-      if (it == req.end()) return std::nullopt;
-      return httpd::ToAbsl(it->value());
-    };
-    absl::Status auth =
-        VerifySignature({method, target, httpd::ToAbsl(req.body()), header},
-                        config_.credentials, config_.clock->Now());
-    if (!auth.ok()) return FailureResponse(auth, ctx, "signature");
+  // 1. Signature, before routing (§1.6 evaluation order).
+  auto header =
+      [&req](absl::string_view name) -> std::optional<absl::string_view> {
+    auto it = req.find(boost::beast::string_view(name.data(), name.size()));
+    if (it == req.end()) return std::nullopt;
+    return httpd::ToAbsl(it->value());
+  };
+  absl::Status auth =
+      VerifySignature({method, target, httpd::ToAbsl(req.body()), header},
+                      config_.credentials, config_.clock->Now());
+  if (!auth.ok()) return FailureResponse(auth, ctx, "signature");
 
-    // 2. Route, method and project id.
-    absl::StatusOr<RouteMatch> route = MatchRoute(method, target);
-    if (!route.ok()) return FailureResponse(route.status(), ctx, target);
+  // 2. Route, method and project id.
+  absl::StatusOr<RouteMatch> route = MatchRoute(method, target);
+  if (!route.ok()) return FailureResponse(route.status(), ctx, target);
 
-    // 3. Instance, parsing, broker call, rendering.
-    Call call(broker_, config_, ctx, req, *route);
-    absl::StatusOr<Reply> reply = call.Run();
-    if (!reply.ok()) {
-      return FailureResponse(reply.status(), ctx, OperationName(route->op));
-    }
-    if (!reply->body.has_value()) {
-      httpd::Response res{reply->status, 11};
-      return res;
-    }
-    return JsonResponse(reply->status, ToJson(*reply->body));
-  } catch (const std::exception& e) {
-    RMQ_LOG(kError, "dms request ", ctx.request_id, " threw: ", e.what());
-  } catch (...) {
-    RMQ_LOG(kError, "dms request ", ctx.request_id, " threw");
+  // 3. Instance, parsing, broker call, rendering.
+  Call call(broker_, config_, ctx, req, *route);
+  absl::StatusOr<Reply> reply = call.Run();
+  if (!reply.ok()) {
+    return FailureResponse(reply.status(), ctx, OperationName(route->op));
   }
-  return ErrorResponse(MakeDmsError(DmsCode::kInternal), ctx);
+  if (!reply->body.has_value()) {
+    httpd::Response res{reply->status, 11};
+    return res;
+  }
+  return JsonResponse(reply->status, ToJson(*reply->body));
 }
 
 httpd::Response RenderDmsTransportError(httpd::TransportError error,

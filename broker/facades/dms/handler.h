@@ -39,7 +39,9 @@ class DmsHandler final : public httpd::Handler {
                 const httpd::Request& req) const override;
 
   // The response to `req`, without the HTTP layer: for tests and for
-  // Handle(). Never throws.
+  // Handle(). Nothing in it is expected to throw; an exception is left to
+  // the HTTP layer, which logs it and answers with the route's internal
+  // error.
   httpd::Response Answer(const httpd::RequestContext& ctx,
                          const httpd::Request& req) const;
 

@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_split.h"
 #include "broker/facades/dms/dms_error.h"
+#include "broker/http/query.h"
+#include "broker/names.h"
 
 namespace rewindmq::facade::dms {
 namespace {
@@ -178,40 +180,23 @@ std::optional<std::string> PercentDecode(absl::string_view s,
 
 QueryParams ParseQueryString(absl::string_view raw_query) {
   std::vector<std::pair<std::string, std::string>> params;
-  for (absl::string_view item : absl::StrSplit(raw_query, '&')) {
-    if (item.empty()) continue;
-    absl::string_view name = item;
-    absl::string_view value;
-    if (size_t eq = item.find('='); eq != absl::string_view::npos) {
-      name = item.substr(0, eq);
-      value = item.substr(eq + 1);
-    }
-    std::optional<std::string> n = PercentDecode(name, false);
-    std::optional<std::string> v = PercentDecode(value, false);
-    params.emplace_back(n ? *std::move(n) : std::string(name),
-                        v ? *std::move(v) : std::string(value));
+  for (const httpd::QueryItem& item : httpd::SplitQuery(raw_query)) {
+    std::optional<std::string> n = PercentDecode(item.name, false);
+    std::optional<std::string> v = PercentDecode(item.value, false);
+    params.emplace_back(n ? *std::move(n) : std::string(item.name),
+                        v ? *std::move(v) : std::string(item.value));
   }
   return QueryParams(std::move(params));
 }
 
 bool IsValidProjectId(absl::string_view project_id) {
-  if (project_id.empty() || project_id.size() > 64) return false;
-  for (char c : project_id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    (c >= '0' && c <= '9') || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
+  return broker::IsIdentifier(project_id);
 }
 
 absl::StatusOr<RouteMatch> MatchRoute(absl::string_view method,
                                       absl::string_view target) {
-  absl::string_view path = target;
-  absl::string_view query;
-  if (size_t q = target.find('?'); q != absl::string_view::npos) {
-    path = target.substr(0, q);
-    query = target.substr(q + 1);
-  }
+  absl::string_view path = httpd::TargetPath(target);
+  const absl::string_view query = httpd::TargetQuery(target);
   constexpr absl::string_view kPrefix = "/v2/";
   if (path.substr(0, kPrefix.size()) != kPrefix) return NotFound();
   path.remove_prefix(kPrefix.size());

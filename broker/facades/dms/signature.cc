@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "broker/facades/dms/dms_error.h"
 #include "broker/facades/dms/route.h"
+#include "broker/http/query.h"
 
 namespace rewindmq::facade::dms {
 namespace {
@@ -132,30 +133,19 @@ std::string CanonicalUri(absl::string_view raw_path) {
 
 std::string CanonicalQueryString(absl::string_view raw_query) {
   std::vector<std::pair<std::string, std::string>> items;
-  for (absl::string_view item : absl::StrSplit(raw_query, '&')) {
-    if (item.empty()) continue;
-    absl::string_view name = item;
-    absl::string_view value;
-    if (size_t eq = item.find('='); eq != absl::string_view::npos) {
-      name = item.substr(0, eq);
-      value = item.substr(eq + 1);
-    }
-    std::optional<std::string> n = PercentDecode(name, false);
-    std::optional<std::string> v = PercentDecode(value, false);
-    items.emplace_back(SdkUrlEncode(n ? *n : name),
-                       SdkUrlEncode(v ? *v : value));
+  for (const httpd::QueryItem& item : httpd::SplitQuery(raw_query)) {
+    std::optional<std::string> n = PercentDecode(item.name, false);
+    std::optional<std::string> v = PercentDecode(item.value, false);
+    items.emplace_back(SdkUrlEncode(n ? *n : item.name),
+                       SdkUrlEncode(v ? *v : item.value));
   }
   std::sort(items.begin(), items.end());
   return absl::StrJoin(items, "&", absl::PairFormatter("="));
 }
 
 std::string CanonicalRequest(const SigningInput& in) {
-  absl::string_view path = in.target;
-  absl::string_view query;
-  if (size_t q = in.target.find('?'); q != absl::string_view::npos) {
-    path = in.target.substr(0, q);
-    query = in.target.substr(q + 1);
-  }
+  const absl::string_view path = httpd::TargetPath(in.target);
+  const absl::string_view query = httpd::TargetQuery(in.target);
   std::string canonical_headers;
   std::vector<absl::string_view> names;
   for (const auto& [name, value] : in.headers) {

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
+#include "base/text.h"
 
 namespace rewindmq::facade::remoting {
 namespace {
@@ -17,9 +18,7 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 std::string FormatEndpoint(const tcp::endpoint& e) {
-  const std::string host = e.address().to_string();
-  return e.address().is_v6() ? absl::StrCat("[", host, "]:", e.port())
-                             : absl::StrCat(host, ":", e.port());
+  return FormatHostPort(e.address().to_string(), e.port());
 }
 
 }  // namespace
