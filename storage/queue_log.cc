@@ -675,12 +675,13 @@ absl::StatusOr<AppendResult> QueueLogImpl::Append(
     std::string buf;
     std::vector<int64_t> starts(records.size());
     FrameContext ctx = active_file_->frame_context();
+    const int64_t first_offset = next_offset_;  // a roll leaves it as it is
     auto encode = [&]() -> absl::Status {
       buf.clear();
       for (size_t i = 0; i < records.size(); ++i) {
         starts[i] = static_cast<int64_t>(buf.size());
         int64_t payload = 0;
-        AppendFrame(ctx, records[i], next_offset_ + static_cast<int64_t>(i),
+        AppendFrame(ctx, records[i], first_offset + static_cast<int64_t>(i),
                     times[i], &buf, &payload);
         if (payload > kMaxRecordBytes) {
           return absl::InvalidArgumentError(
