@@ -71,7 +71,11 @@ void Walk(const FrameContext& ctx, absl::string_view bytes,
     }
     if (check != HeaderCheck::kOk) break;
     RMQ_CHECK(h.payload_bytes <= max_payload);
-    RMQ_CHECK(h.offset >= ctx.base_offset && h.store_time_us >= 0);
+    // Compact offsets are stored against the base; fixed ones are absolute
+    // (the reader's sequence check is what ties them to the segment).
+    RMQ_CHECK(h.offset >=
+              (ctx.format == FrameFormat::kCompact ? ctx.base_offset : 0));
+    RMQ_CHECK(h.store_time_us >= 0);
     const size_t end = pos + static_cast<size_t>(h.frame_bytes());
     if (end > bytes.size()) break;  // a torn tail
     const absl::string_view payload =
