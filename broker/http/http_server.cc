@@ -1,7 +1,6 @@
 #include "broker/http/http_server.h"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/error.hpp>
 #include <memory>
 #include <string>
@@ -61,7 +60,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Bind(
   auto core = std::make_shared<internal::Core>(options);
   const tcp::endpoint endpoint(address, options.port);
   const std::string where = internal::FormatEndpoint(endpoint);
-  tcp::acceptor acceptor(net::make_strand(core->ioc()));
+  tcp::acceptor acceptor(core->ioc());
   auto fail = [&](absl::string_view step) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", where, ": ",
                                                step, ": ", ec.message()));

@@ -1,15 +1,16 @@
 // The HTTP/1.1 server: accepts connections, reads requests within limits and
 // timeouts, routes them to Handlers on a worker pool, and writes responses
 // back in request order. Built on Boost.Beast following its async and
-// advanced server examples: a Listener accepts into Sessions, each
-// connection runs on its own strand, and each keeps a bounded pipeline of
-// requests and responses.
+// advanced server examples: a Listener accepts into Sessions, and each
+// keeps a bounded pipeline of requests and responses.
 //
-// Threads: `io_threads` run all socket I/O and the handlers of requests
-// that do not block (Handler::MayBlock() false), answered without leaving
-// the connection's strand; `worker_threads` run the others. A handler that
-// defers its answer (long polling) holds no thread; its Responder posts the
-// response back to the connection's strand.
+// Threads: each of the `io_threads` runs an io_context of its own; a
+// connection is given one of them (round robin) when accepted and stays on
+// it, so its I/O and the handlers of its requests that do not block
+// (Handler::MayBlock() false) run on that one thread, one after another;
+// `worker_threads` run the others. A handler that defers its answer (long
+// polling) holds no thread; its Responder posts the response back to the
+// connection's thread.
 //
 // Per connection:
 //   - Requests are read ahead up to `pipeline_limit` unanswered requests,

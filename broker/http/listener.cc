@@ -1,7 +1,6 @@
 #include "broker/http/listener.h"
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <chrono>
 #include <memory>
@@ -43,9 +42,10 @@ void Listener::Stop(absl::Notification* done) {
 
 void Listener::DoAccept() {
   if (stopped_) return;
-  // Each connection gets its own strand.
+  // Each connection lives on one I/O thread's context, whose single thread
+  // serializes its handlers (no strand needed).
   acceptor_.async_accept(
-      net::make_strand(core_->ioc()),
+      core_->NextConnectionContext(),
       beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
 }
 

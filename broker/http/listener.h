@@ -12,7 +12,7 @@
 namespace rewindmq::httpd::internal {
 
 // Accepts connections into Sessions. Its members are used only on the
-// acceptor's strand.
+// acceptor's thread (the first I/O thread).
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(Core* core, tcp::acceptor acceptor);

@@ -110,8 +110,16 @@ class Core : public std::enable_shared_from_this<Core> {
   explicit Core(const HttpServerOptions& options)
       : options_(options),
         body_budget_(options.body_budget),
-        workers_(static_cast<size_t>(options.worker_threads)),
-        work_(net::make_work_guard(ioc_)) {}
+        workers_(static_cast<size_t>(options.worker_threads)) {
+    // One io_context per I/O thread, each run by that thread alone: a
+    // connection lives on one of them from accept to close, so its
+    // handlers never hop threads and no thread wakes another to run them.
+    const int n = options.io_threads > 0 ? options.io_threads : 1;
+    for (int i = 0; i < n; ++i) {
+      iocs_.push_back(std::make_unique<net::io_context>(1));
+      work_.push_back(net::make_work_guard(*iocs_.back()));
+    }
+  }
 
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;
@@ -120,7 +128,13 @@ class Core : public std::enable_shared_from_this<Core> {
   const HttpServerOptions& options() const { return options_; }
   // Set once by Serve(), before any thread that reads it starts.
   const Router& router() const { return *router_; }
-  net::io_context& ioc() { return ioc_; }
+  // The context of the listener.
+  net::io_context& ioc() { return *iocs_.front(); }
+  // The context a new connection lives on (round robin). Thread-safe.
+  net::io_context& NextConnectionContext() {
+    const uint64_t i = next_context_.fetch_add(1, std::memory_order_relaxed);
+    return *iocs_[i % iocs_.size()];
+  }
   net::thread_pool& workers() { return workers_; }
   BodyBudget& body_budget() { return body_budget_; }
 
@@ -180,15 +194,15 @@ class Core : public std::enable_shared_from_this<Core> {
   }
 
   void StartThreads() {
-    for (int i = 0; i < options_.io_threads; ++i) {
-      io_threads_.emplace_back([this] { ioc_.run(); });
+    for (const std::unique_ptr<net::io_context>& ioc : iocs_) {
+      io_threads_.emplace_back([ioc = ioc.get()] { ioc->run(); });
     }
   }
   // Stops the io_context and joins all threads, waiting for handlers still
   // running on the worker pool. Idempotent.
   void StopThreads() {
-    work_.reset();
-    ioc_.stop();
+    work_.clear();
+    for (const std::unique_ptr<net::io_context>& ioc : iocs_) ioc->stop();
     for (std::thread& t : io_threads_) {
       if (t.joinable()) t.join();
     }
@@ -214,10 +228,11 @@ class Core : public std::enable_shared_from_this<Core> {
   std::vector<std::thread> io_threads_;
   net::thread_pool workers_;
   // Destroyed before the members above (reverse order of declaration):
-  // destroying the io_context destroys the handlers still queued in it, and
+  // destroying an io_context destroys the handlers still queued in it, and
   // with them Sessions, whose destructors call Unregister().
-  net::io_context ioc_;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
+  std::vector<std::unique_ptr<net::io_context>> iocs_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
+  std::atomic<uint64_t> next_context_{0};
   std::optional<tcp::acceptor> acceptor_;
   std::shared_ptr<Listener> listener_;
   std::atomic<bool> serving_{false};

@@ -68,7 +68,7 @@ bool IsHttpParseError(const beast::error_code& ec) {
          http::make_error_code(http::error::bad_target).category();
 }
 
-// Where an answer given while a handler runs inline on the session's strand
+// Where an answer given while a handler runs inline on the session's thread
 // (Handler::MayBlock() false) waits for the session to take it, without a
 // hand-off. Shared by the session and the sink, which may go first.
 class InlineWindow {
@@ -95,7 +95,7 @@ class InlineWindow {
 };
 
 // Receives a Responder's outcome on any thread and posts it to the
-// session's strand (or leaves it in the inline window while that is open).
+// session's thread (or leaves it in the inline window while that is open).
 class SessionSink final : public ResponseSink {
  public:
   SessionSink(std::shared_ptr<Core> core, std::shared_ptr<Session> session,
@@ -460,20 +460,31 @@ void Session::MaybeDispatch() {
 
 void Session::MaybeWrite() {
   if (closed_ || write_pending_ || pipeline_.empty()) return;
-  Exchange& ex = pipeline_.front();
-  if (ex.state != ExchangeState::kDone) return;
-  if (!ex.head.keep_alive()) ex.close = true;
-  if (draining_ && pipeline_.size() == 1 && read_state_ != ReadState::kBody) {
-    ex.close = true;
-  }
-  Response& res = *ex.response;
-  res.version(ex.head.version() == 10 ? 10 : 11);
-  res.set(beast::string_view(kRequestIdHeader.data(), kRequestIdHeader.size()),
-          ex.ctx.request_id);
-  res.keep_alive(!ex.close);
-  FinalizePayload(res, ex.head.method());
+  // Every answer ready at the front of the pipeline goes out in one write:
+  // a client that pipelines gets its answers with one system call.
   write_buffer_.clear();
-  SerializeResponse(res, &write_buffer_);
+  writing_ = 0;
+  for (Exchange& ex : pipeline_) {
+    if (ex.state != ExchangeState::kDone) break;
+    if (!ex.head.keep_alive()) ex.close = true;
+    if (draining_ && writing_ + 1 == pipeline_.size() &&
+        read_state_ != ReadState::kBody) {
+      ex.close = true;
+    }
+    Response& res = *ex.response;
+    res.version(ex.head.version() == 10 ? 10 : 11);
+    res.set(
+        beast::string_view(kRequestIdHeader.data(), kRequestIdHeader.size()),
+        ex.ctx.request_id);
+    res.keep_alive(!ex.close);
+    FinalizePayload(res, ex.head.method());
+    const size_t before = write_buffer_.size();
+    SerializeResponse(res, &write_buffer_);
+    ex.bytes_out = write_buffer_.size() - before;
+    ++writing_;
+    if (ex.close) break;
+  }
+  if (writing_ == 0) return;
   write_pending_ = true;
   stream_.expires_after(ToSteady(options().write_timeout));
   net::async_write(
@@ -481,22 +492,22 @@ void Session::MaybeWrite() {
       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
 }
 
-void Session::OnWrite(beast::error_code ec, std::size_t bytes) {
+void Session::OnWrite(beast::error_code ec, std::size_t /*bytes*/) {
   write_pending_ = false;
-  // Keep a small buffer for the next answer, not a large one per idle
+  // Keep a small buffer for the next answers, not a large one per idle
   // connection.
   if (write_buffer_.capacity() > kKeptWriteBuffer) {
     std::string().swap(write_buffer_);
   }
   if (closed_) return AbandonPipeline();
-  Exchange& ex = pipeline_.front();
-  LogAccess(ex, bytes, ec);
-  if (ec) {
+  bool close = false;
+  for (; writing_ > 0; --writing_) {
+    Exchange& ex = pipeline_.front();
+    LogAccess(ex, ec ? 0 : ex.bytes_out, ec);
+    close = close || ex.close;
     pipeline_.pop_front();
-    return CloseNow(absl::StrCat("write failed: ", ec.message()));
   }
-  const bool close = ex.close;
-  pipeline_.pop_front();
+  if (ec) return CloseNow(absl::StrCat("write failed: ", ec.message()));
   if (close) {
     reading_ = false;
     AbandonPipeline();

@@ -28,8 +28,8 @@ namespace rewindmq::httpd::internal {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-// One connection. Every member is used only on the connection's strand
-// (the executor of stream_).
+// One connection. Every member is used only on the connection's thread
+// (the one thread that runs the io_context of stream_'s executor).
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Core* core, uint64_t id, tcp::socket&& socket);
@@ -73,6 +73,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<Response> response;
     ExchangeState state = ExchangeState::kQueued;
     uint64_t bytes_in = 0;
+    // Bytes of the serialized response, once it is being written.
+    uint64_t bytes_out = 0;
     // Close the connection once this response is written.
     bool close = false;
     std::chrono::steady_clock::time_point started;
@@ -105,7 +107,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Hands the oldest queued request to its handler, unless one of this
   // connection's requests is with a handler already. Requests whose handler
-  // does not block are answered here, on the strand, one after another.
+  // does not block are answered here, on the connection's thread, one after
+  // another.
   void MaybeDispatch();
   // Takes the handler's answer for `ex`.
   void Finish(Exchange& ex, std::optional<Response> response);
@@ -150,8 +153,12 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
-  // The response being written, serialized; reused from one to the next.
+  // The responses being written, serialized; reused from one write to the
+  // next.
   std::string write_buffer_;
+  // How many exchanges at the front of pipeline_ the write in progress
+  // answers.
+  size_t writing_ = 0;
   std::array<char, 16 << 10> linger_buffer_;
   uint64_t linger_bytes_ = 0;
 
