@@ -126,7 +126,8 @@ QueueLogImpl::QueueLogImpl(StoreImpl* store, QueueId id)
     : store_(store),
       id_(id),
       dir_(store->QueueDir(id)),
-      options_(store->options()) {}
+      options_(store->options()),
+      cache_(store->options().index_cache_segments) {}
 
 QueueLogImpl::~QueueLogImpl() = default;
 
@@ -614,11 +615,7 @@ absl::Status QueueLogImpl::Roll(int64_t batch_bytes) {
       }
       auto points =
           std::make_shared<const std::vector<IndexPoint>>(std::move(kept));
-      absl::MutexLock c(&cache_mu_);
-      cache_.push_front({sealed.base, std::move(points)});
-      while (static_cast<int>(cache_.size()) > options_.index_cache_segments) {
-        cache_.pop_back();
-      }
+      cache_.Insert(sealed.base, std::move(points), /*evict=*/true);
     }
     active_points_.clear();
   }
@@ -976,9 +973,7 @@ absl::StatusOr<int> QueueLogImpl::ApplyRetention(const RetentionRule& rule) {
     absl::MutexLock l(&mu_);
     segments_.erase(segments_.begin(),
                     segments_.begin() + static_cast<ptrdiff_t>(victims.size()));
-    absl::MutexLock c(&cache_mu_);
-    cache_.remove_if(
-        [&](const CacheEntry& e) { return e.base < first_kept.base; });
+    cache_.EraseBelow(first_kept.base);
   }
   for (const Segment& v : victims) {
     absl::Status s = v.file->Remove();
@@ -1000,8 +995,7 @@ void QueueLogImpl::MarkDeleted() {
   absl::MutexLock l(&mu_);
   deleted_ = true;
   unsynced_sealed_.clear();
-  absl::MutexLock c(&cache_mu_);
-  cache_.clear();
+  cache_.Clear();
   // segments_ stays, so min/max_offset keep answering; files are unlinked
   // by the caller together with the directory.
 }

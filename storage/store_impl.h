@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +26,7 @@
 #include "storage/options.h"
 #include "storage/queue_log.h"
 #include "storage/segment.h"
+#include "storage/segment_cache.h"
 
 namespace rewindmq::storage {
 
@@ -218,10 +218,6 @@ class QueueLogImpl {
   int FindSegmentByOffset(int64_t offset) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The persisted index entries of `seg`, read from RocksDB.
   absl::StatusOr<std::vector<IndexPoint>> LoadPoints(const Segment& seg) const;
-  // The cached index entries of sealed segment `base`, or null; a hit
-  // becomes the most recently used.
-  std::shared_ptr<const std::vector<IndexPoint>> FindCached(int64_t base) const
-      ABSL_LOCKS_EXCLUDED(cache_mu_);
   // Loads the persisted entries of sealed `seg` and caches them, evicting
   // the least recently used entry when full if `evict`, else only when
   // there is room.
@@ -268,12 +264,7 @@ class QueueLogImpl {
   bool deleted_ ABSL_GUARDED_BY(mu_) = false;
 
   // Sealed segments' index entries, least recently used evicted first.
-  struct CacheEntry {
-    int64_t base;
-    std::shared_ptr<const std::vector<IndexPoint>> points;
-  };
-  mutable absl::Mutex cache_mu_ ABSL_ACQUIRED_AFTER(mu_);
-  mutable std::list<CacheEntry> cache_ ABSL_GUARDED_BY(cache_mu_);
+  mutable internal::SegmentCache<std::vector<IndexPoint>> cache_;
 
   // Durability bookkeeping, in bytes appended since open.
   std::atomic<int64_t> written_total_{0};

@@ -41,44 +41,19 @@ absl::StatusOr<std::vector<IndexPoint>> QueueLogImpl::LoadPoints(
   return points;
 }
 
-std::shared_ptr<const std::vector<IndexPoint>> QueueLogImpl::FindCached(
-    int64_t base) const {
-  absl::MutexLock c(&cache_mu_);
-  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-    if (it->base == base) {
-      cache_.splice(cache_.begin(), cache_, it);
-      return cache_.front().points;
-    }
-  }
-  return nullptr;
-}
-
 absl::StatusOr<std::shared_ptr<const std::vector<IndexPoint>>>
 QueueLogImpl::LoadIntoCache(const Segment& seg, bool evict) const {
   auto points = std::make_shared<std::vector<IndexPoint>>();
   if (options_.time_index && !seg.empty()) {
     RMQ_ASSIGN_OR_RETURN(*points, LoadPoints(seg));
   }
-  std::shared_ptr<const std::vector<IndexPoint>> result = std::move(points);
-  absl::MutexLock c(&cache_mu_);
-  for (const CacheEntry& e : cache_) {
-    if (e.base == seg.base) return e.points;  // another reader was first
-  }
-  if (!evict &&
-      static_cast<int>(cache_.size()) >= options_.index_cache_segments) {
-    return result;
-  }
-  cache_.push_front({seg.base, result});
-  while (static_cast<int>(cache_.size()) > options_.index_cache_segments) {
-    cache_.pop_back();
-  }
-  return result;
+  return cache_.Insert(seg.base, std::move(points), evict);
 }
 
 absl::StatusOr<std::shared_ptr<const std::vector<IndexPoint>>>
 QueueLogImpl::PointsOf(const Segment& seg, bool active) const {
   if (active) return nullptr;  // callers use active_points_ directly
-  if (auto cached = FindCached(seg.base)) return cached;
+  if (auto cached = cache_.Find(seg.base)) return cached;
   return LoadIntoCache(seg, /*evict=*/true);
 }
 
@@ -127,17 +102,12 @@ absl::StatusOr<int64_t> QueueLogImpl::TimeScanStart(const Segment& seg,
     return it == pts.begin() ? 0 : std::prev(it)->position;
   };
   if (active) return last_before(active_points_);
-  if (auto cached = FindCached(seg.base)) return last_before(*cached);
-  if (options_.index_cache_segments > 0) {
+  if (auto cached = cache_.Find(seg.base)) return last_before(*cached);
+  {
     // Loaded once while the cache has room, so that every later lookup in
     // this segment stays in memory; a full cache is not churned by lookups
     // spread over more segments than it holds: those seek instead.
-    bool room;
-    {
-      absl::MutexLock c(&cache_mu_);
-      room = static_cast<int>(cache_.size()) < options_.index_cache_segments;
-    }
-    if (room) {
+    if (cache_.HasRoom()) {
       RMQ_ASSIGN_OR_RETURN(auto points, LoadIntoCache(seg, /*evict=*/false));
       return last_before(*points);
     }
