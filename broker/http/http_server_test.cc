@@ -374,6 +374,31 @@ TEST_F(HttpServerTest, PipelineDeeperThanTheLimitIsStillAnsweredInFull) {
   }
 }
 
+TEST_F(HttpServerTest, PipelinedConnectionCloseEndsTheAnswersThere) {
+  HttpServerOptions options;
+  options.io_threads = 2;
+  Start(options);
+  std::unique_ptr<TestHttpClient> client = Connect();
+  ASSERT_NE(client, nullptr);
+  // Answers ready together go out in one write; the one that asks to close
+  // must still be the last one sent.
+  std::string wire;
+  for (int i = 0; i < 4; ++i) {
+    absl::StrAppend(&wire, "POST /t/echo HTTP/1.1\r\nHost: t\r\n",
+                    i == 1 ? "Connection: close\r\n" : "",
+                    "Content-Length: 1\r\n\r\n", i);
+  }
+  ASSERT_OK(client->SendRaw(wire));
+  ASSERT_OK_AND_ASSIGN(HttpResult first, client->Read());
+  EXPECT_EQ(first.body, "0");
+  EXPECT_TRUE(first.keep_alive);
+  ASSERT_OK_AND_ASSIGN(HttpResult second, client->Read());
+  EXPECT_EQ(second.body, "1");
+  EXPECT_FALSE(second.keep_alive);
+  EXPECT_OK(client->WaitForClose());
+  EXPECT_EQ(handler_.handled(), 2);
+}
+
 TEST_F(HttpServerTest, BodyOverTheRouteLimitGetsTheFacadeErrorAndCloses) {
   Start();
   std::unique_ptr<TestHttpClient> client = Connect();
