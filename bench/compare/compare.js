@@ -180,6 +180,7 @@ function machineInfo(opts) {
       node: process.version,
       nats_js: pkg('nats'),
       node_redis: pkg('redis'),
+      undici: pkg('undici'),
     },
   };
 }

@@ -66,7 +66,7 @@ function table(result) {
   lines.push(`servers: rewindmq ${m.versions.rewindmq} (durability ${st.rewindmq.durability}, ` +
     `flush interval ${st.rewindmq.flush_interval_ms} ms); ${m.versions.redis_server} (${st.redis.persistence}); ` +
     `${m.versions.nats_server} (${st.nats.persistence})`);
-  lines.push(`client: node ${m.versions.node}, nats.js ${m.versions.nats_js}, node-redis ${m.versions.node_redis}; ` +
+  lines.push(`client: node ${m.versions.node}, nats.js ${m.versions.nats_js}, node-redis ${m.versions.node_redis}, undici ${m.versions.undici}; ` +
     `${st.concurrency} operations in flight for every system; ${st.rewinds} timed rewinds ` +
     `(after ${st.warmup_rewinds} warm-up, ${st.verified_rewinds} verified), ${st.produce_messages} produces per body size ` +
     `(after ${st.warmup_produce_messages} warm-up)`);
