@@ -16,6 +16,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -220,6 +221,7 @@ Session::Exchange* Session::Find(uint64_t seq) {
 void Session::StartRead() {
   if (closed_ || !reading_ || read_state_ != ReadState::kIdle) return;
   if (pipeline_.size() >= static_cast<size_t>(options().pipeline_limit)) {
+    MaybeWrite();
     return;  // Resumed when a response has been written.
   }
   parser_.emplace();
@@ -253,6 +255,17 @@ void Session::OnReadable(beast::error_code ec) {
 }
 
 void Session::ReadHeader() {
+  // A header not yet complete in the buffer means waiting for the socket:
+  // the answers held back for batching go out first.
+  {
+    const auto data = buffer_.data();
+    if (!absl::StrContains(
+            absl::string_view(static_cast<const char*>(data.data()),
+                              data.size()),
+            "\r\n\r\n")) {
+      MaybeWrite();
+    }
+  }
   http::async_read_header(
       stream_, buffer_, *parser_,
       beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
@@ -300,6 +313,7 @@ void Session::StartBody() {
     if (!pipeline_.empty() || write_pending_) {
       // Resumed by OnWrite() once an earlier answer has been written.
       read_state_ = ReadState::kAwaitingBudget;
+      MaybeWrite();
       return;
     }
     RMQ_LOG(kWarning, "http ", remote_, ": no room for a body of ", body_room_,
@@ -333,6 +347,9 @@ void Session::SendContinue() {
 void Session::ReadBody() {
   stream_.expires_after(ToSteady(options().read_timeout));
   read_state_ = ReadState::kBody;
+  // As in ReadHeader(): write what is held back before waiting for input.
+  const boost::optional<uint64_t> length = parser_->content_length();
+  if (!length.has_value() || buffer_.size() < *length) MaybeWrite();
   http::async_read(
       stream_, buffer_, *parser_,
       beast::bind_front_handler(&Session::OnBody, shared_from_this()));
@@ -458,8 +475,23 @@ void Session::MaybeDispatch() {
   }
 }
 
+bool Session::NextHeaderBuffered() const {
+  if (!reading_ || draining_ || read_state_ != ReadState::kIdle ||
+      pipeline_.size() >= static_cast<size_t>(options().pipeline_limit)) {
+    return false;
+  }
+  const auto data = buffer_.data();
+  const absl::string_view in(static_cast<const char*>(data.data()),
+                             data.size());
+  return absl::StrContains(in, "\r\n\r\n");
+}
+
 void Session::MaybeWrite() {
   if (closed_ || write_pending_ || pipeline_.empty()) return;
+  // The next pipelined request's header is already here: read and answer
+  // it first, so that both answers leave in one write (and wake the client
+  // once). Every read that has to wait for the socket writes first.
+  if (NextHeaderBuffered()) return;
   // Every answer ready at the front of the pipeline goes out in one write:
   // a client that pipelines gets its answers with one system call.
   write_buffer_.clear();

@@ -113,7 +113,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // Takes the handler's answer for `ex`.
   void Finish(Exchange& ex, std::optional<Response> response);
 
+  // Writes every answer ready at the front of the pipeline, in one write,
+  // unless the next request's header is already buffered (see
+  // NextHeaderBuffered()).
   void MaybeWrite();
+  // Whether the next request will be read without waiting for the socket:
+  // reading goes on and its header is complete in buffer_.
+  bool NextHeaderBuffered() const;
 
   void OnWrite(beast::error_code ec, std::size_t bytes);
 
