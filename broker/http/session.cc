@@ -257,15 +257,7 @@ void Session::OnReadable(beast::error_code ec) {
 void Session::ReadHeader() {
   // A header not yet complete in the buffer means waiting for the socket:
   // the answers held back for batching go out first.
-  {
-    const auto data = buffer_.data();
-    if (!absl::StrContains(
-            absl::string_view(static_cast<const char*>(data.data()),
-                              data.size()),
-            "\r\n\r\n")) {
-      MaybeWrite();
-    }
-  }
+  if (!HeaderBuffered()) MaybeWrite();
   http::async_read_header(
       stream_, buffer_, *parser_,
       beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
@@ -475,15 +467,19 @@ void Session::MaybeDispatch() {
   }
 }
 
+bool Session::HeaderBuffered() const {
+  const auto data = buffer_.data();
+  return absl::StrContains(
+      absl::string_view(static_cast<const char*>(data.data()), data.size()),
+      "\r\n\r\n");
+}
+
 bool Session::NextHeaderBuffered() const {
   if (!reading_ || draining_ || read_state_ != ReadState::kIdle ||
       pipeline_.size() >= static_cast<size_t>(options().pipeline_limit)) {
     return false;
   }
-  const auto data = buffer_.data();
-  const absl::string_view in(static_cast<const char*>(data.data()),
-                             data.size());
-  return absl::StrContains(in, "\r\n\r\n");
+  return HeaderBuffered();
 }
 
 void Session::MaybeWrite() {

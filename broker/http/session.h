@@ -120,6 +120,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Whether the next request will be read without waiting for the socket:
   // reading goes on and its header is complete in buffer_.
   bool NextHeaderBuffered() const;
+  // Whether buffer_ holds a complete header (its blank line).
+  bool HeaderBuffered() const;
 
   void OnWrite(beast::error_code ec, std::size_t bytes);
 
