@@ -340,8 +340,8 @@ void Session::ReadBody() {
   stream_.expires_after(ToSteady(options().read_timeout));
   read_state_ = ReadState::kBody;
   // As in ReadHeader(): write what is held back before waiting for input.
-  const boost::optional<uint64_t> length = parser_->content_length();
-  if (!length.has_value() || buffer_.size() < *length) MaybeWrite();
+  // body_room_ is the declared length, or the limit when none was declared.
+  if (buffer_.size() < body_room_) MaybeWrite();
   http::async_read(
       stream_, buffer_, *parser_,
       beast::bind_front_handler(&Session::OnBody, shared_from_this()));
