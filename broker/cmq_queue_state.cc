@@ -209,6 +209,36 @@ CmqMsg CmqQueueState::Delete(int64_t offset, bool keep_for_rewind) {
   return m;
 }
 
+std::vector<std::pair<int64_t, CmqMsg>> CmqQueueState::DeleteLive(
+    absl::Span<const int64_t> enqueue_us) {
+  RMQ_CHECK(static_cast<int64_t>(enqueue_us.size()) == end_ - cursor_);
+  std::vector<std::pair<int64_t, CmqMsg>> out;
+  out.reserve(live_.size() + fresh_count());
+  for (int64_t offset : live_) {
+    CmqMsg m = msgs_.at(offset);
+    m.state = CmqMsgState::kDeleted;
+    m.token = 0;
+    out.emplace_back(offset, m);
+  }
+  // Fresh messages: the offsets from cursor_ without an explicit entry.
+  auto it = msgs_.lower_bound(cursor_);
+  for (int64_t offset = cursor_; offset < end_; ++offset) {
+    if (it != msgs_.end() && it->first == offset) {
+      ++it;
+      continue;
+    }
+    CmqMsg m;
+    m.state = CmqMsgState::kDeleted;
+    m.enqueue_us = enqueue_us[offset - cursor_];
+    out.emplace_back(offset, m);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [offset, m] : out) Put(offset, m);
+  NormalizeCursor();
+  return out;
+}
+
 std::vector<int64_t> CmqQueueState::Revive(int64_t from,
                                            int64_t min_enqueue_us) {
   std::vector<int64_t> revived;

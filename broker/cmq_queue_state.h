@@ -22,6 +22,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace rewindmq::broker::internal {
 
@@ -93,6 +94,16 @@ class CmqQueueState {
   // INACTIVE -> DELETED (`keep_for_rewind`) or GONE. Returns the new entry.
   // REQUIRES: IsCurrentDelivery(...) held.
   CmqMsg Delete(int64_t offset, bool keep_for_rewind);
+
+  // ClearQueue with rewind on: every DELAYED, ACTIVE and INACTIVE message
+  // becomes DELETED as Delete(offset, true) would make it (token 0, counts
+  // and times kept). `enqueue_us` holds the enqueue time of each offset in
+  // [cursor(), end()), in order; only the fresh messages' are used. Returns
+  // the new entries in offset order. (Without rewind, ExpireBelow(end())
+  // clears as well.)
+  // REQUIRES: enqueue_us.size() == end() - cursor()
+  std::vector<std::pair<int64_t, CmqMsg>> DeleteLive(
+      absl::Span<const int64_t> enqueue_us);
 
   // DELETED messages at offsets >= `from` whose enqueue time is at or after
   // `min_enqueue_us` become ACTIVE (keeping counts and times, with a token

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -35,6 +36,20 @@ constexpr uint32_t kTagName = 1, kTagStorageId = 3, kTagCreateUs = 4,
                    kTagModifyUs = 5, kTagHeap = 6, kTagPolling = 7,
                    kTagVisibility = 8, kTagMaxSize = 9, kTagRetention = 10,
                    kTagRewind = 11;
+// The API 3.0 extras (CmqQueueExtras). Data written before them has none of
+// these tags, which then read as the CmqQueueExtras defaults.
+//   12 trace (bool)
+//   13 one tag, repeated in the stored order: a nested field sequence
+//      {1: key, 2: value}
+//   14 retention_size_mb
+//   15 the dead-letter policy, absent when there is none: a nested field
+//      sequence {1: dead_letter_queue, 2: policy, 3: max_time_to_live,
+//      4: max_receive_count}
+constexpr uint32_t kTagTrace = 12, kTagTag = 13, kTagRetentionSizeMb = 14,
+                   kTagDeadLetter = 15;
+constexpr uint32_t kTagTagKey = 1, kTagTagValue = 2;
+constexpr uint32_t kTagDlQueue = 1, kTagDlPolicy = 2, kTagDlTimeToLive = 3,
+                   kTagDlReceiveCount = 4;
 // Values of the msg id counter and the floor.
 constexpr uint32_t kTagValue = 1;
 
@@ -53,8 +68,45 @@ std::string EncodeQueueMeta(const Queue& q)
       .I64(kTagVisibility, q.attrs.visibility_timeout)
       .I64(kTagMaxSize, q.attrs.max_msg_size)
       .I64(kTagRetention, q.attrs.msg_retention_seconds)
-      .I64(kTagRewind, q.attrs.rewind_seconds);
+      .I64(kTagRewind, q.attrs.rewind_seconds)
+      .Bool(kTagTrace, q.extras.trace)
+      .I64(kTagRetentionSizeMb, q.extras.retention_size_mb);
+  for (const CmqTag& tag : q.extras.tags) {
+    KvWriter t;
+    t.Str(kTagTagKey, tag.key).Str(kTagTagValue, tag.value);
+    w.Str(kTagTag, t.data());
+  }
+  if (q.extras.dead_letter.has_value()) {
+    const CmqDeadLetterPolicy& dl = *q.extras.dead_letter;
+    KvWriter d;
+    d.Str(kTagDlQueue, dl.dead_letter_queue)
+        .I64(kTagDlPolicy, dl.policy)
+        .I64(kTagDlTimeToLive, dl.max_time_to_live)
+        .I64(kTagDlReceiveCount, dl.max_receive_count);
+    w.Str(kTagDeadLetter, d.data());
+  }
   return w.data();
+}
+
+// The extras of stored queue metadata `f` (defaults for absent tags).
+absl::StatusOr<CmqQueueExtras> DecodeQueueExtras(const KvFields& f) {
+  CmqQueueExtras e;
+  e.trace = f.Bool(kTagTrace);
+  e.retention_size_mb = f.I64(kTagRetentionSizeMb);
+  for (const std::string& data : f.AllStr(kTagTag)) {
+    RMQ_ASSIGN_OR_RETURN(KvFields t, KvFields::Parse(data));
+    e.tags.push_back({t.Str(kTagTagKey), t.Str(kTagTagValue)});
+  }
+  if (f.Has(kTagDeadLetter)) {
+    RMQ_ASSIGN_OR_RETURN(KvFields d, KvFields::Parse(f.Str(kTagDeadLetter)));
+    e.dead_letter = CmqDeadLetterPolicy{
+        .dead_letter_queue = d.Str(kTagDlQueue),
+        .policy = d.I64(kTagDlPolicy),
+        .max_time_to_live = d.I64(kTagDlTimeToLive),
+        .max_receive_count = d.I64(kTagDlReceiveCount),
+    };
+  }
+  return e;
 }
 
 std::string EncodeI64(int64_t v) {
@@ -84,6 +136,20 @@ std::string QueueIdString(QueueId id) {
   return absl::StrCat("queue-", id.value);
 }
 
+// The create defaults of each face (tdmq-cmq-v3.md 7.2).
+CmqQueueAttributes DefaultAttributes(CmqApi api) {
+  CmqQueueAttributes a;
+  if (api == CmqApi::kV3) {
+    a.max_msg_size = 1'048'576;
+    a.msg_retention_seconds = 3600;
+  }
+  return a;
+}
+
+// The lowest msgRetentionSeconds each face writes (tdmq-cmq-v3.md 7.2); the
+// 3.0 one is also the lowest any queue holds.
+int64_t MinRetentionSeconds(CmqApi api) { return api == CmqApi::kV3 ? 30 : 60; }
+
 CmqQueueAttributes Merge(CmqQueueAttributes a,
                          const CmqQueueAttributesUpdate& u) {
   if (u.max_msg_heap_num.has_value()) a.max_msg_heap_num = *u.max_msg_heap_num;
@@ -112,8 +178,14 @@ absl::Status CheckRange(absl::string_view attribute, int64_t v, int64_t lo,
   return absl::OkStatus();
 }
 
+// Checks `a`, the result of merging `u`: the attributes `u` sets against
+// the ranges of u.api, the others against the union of both faces' ranges
+// (they were valid when written), then rewind <= retention.
 absl::Status ValidateAttributes(const CmqQueueAttributes& a,
+                                const CmqQueueAttributesUpdate& u,
                                 const BrokerOptions& o) {
+  const int64_t min_retention = MinRetentionSeconds(
+      u.msg_retention_seconds.has_value() ? u.api : CmqApi::kV3);
   RMQ_RETURN_IF_ERROR(CheckRange("maxMsgHeapNum", a.max_msg_heap_num,
                                  o.cmq_min_max_msg_heap_num, 1'000'000'000));
   RMQ_RETURN_IF_ERROR(
@@ -121,8 +193,8 @@ absl::Status ValidateAttributes(const CmqQueueAttributes& a,
   RMQ_RETURN_IF_ERROR(
       CheckRange("visibilityTimeout", a.visibility_timeout, 1, 43200));
   RMQ_RETURN_IF_ERROR(CheckRange("maxMsgSize", a.max_msg_size, 1024, 1048576));
-  RMQ_RETURN_IF_ERROR(
-      CheckRange("msgRetentionSeconds", a.msg_retention_seconds, 60, 1296000));
+  RMQ_RETURN_IF_ERROR(CheckRange("msgRetentionSeconds", a.msg_retention_seconds,
+                                 min_retention, 1296000));
   RMQ_RETURN_IF_ERROR(
       CheckRange("rewindSeconds", a.rewind_seconds, 0, 1296000));
   if (a.rewind_seconds > a.msg_retention_seconds) {
@@ -133,6 +205,33 @@ absl::Status ValidateAttributes(const CmqQueueAttributes& a,
                               a.msg_retention_seconds));
   }
   return absl::OkStatus();
+}
+
+// `e` with the extras of `u` merged in, checked as CreateQueue documents.
+absl::StatusOr<CmqQueueExtras> MergeExtras(CmqQueueExtras e,
+                                           const CmqQueueAttributesUpdate& u) {
+  if (u.clear_dead_letter && u.dead_letter.has_value()) {
+    return absl::InvalidArgumentError(
+        "an update cannot both set and clear the dead-letter policy");
+  }
+  if (u.trace.has_value()) e.trace = *u.trace;
+  if (u.tags.has_value()) e.tags = *u.tags;
+  if (u.retention_size_mb.has_value()) {
+    e.retention_size_mb = *u.retention_size_mb;
+  }
+  if (u.dead_letter.has_value()) e.dead_letter = *u.dead_letter;
+  if (u.clear_dead_letter) e.dead_letter.reset();
+  RMQ_RETURN_IF_ERROR(
+      CheckRange("RetentionSizeInMB", e.retention_size_mb, 0, 512000));
+  std::set<absl::string_view> keys;
+  for (const CmqTag& tag : e.tags) {
+    if (!keys.insert(tag.key).second) {
+      return Error(absl::StatusCode::kInvalidArgument,
+                   Reason::kAttributeOutOfRange,
+                   absl::StrCat("tag key \"", tag.key, "\" is given twice"));
+    }
+  }
+  return e;
 }
 
 absl::StatusOr<Queue*> FindQueue(Instance* inst, absl::string_view name) {
@@ -327,7 +426,28 @@ CmqQueueInfo InfoLocked(const Queue& q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q.mu) {
   info.attributes = q.attrs;
   info.create_time = q.create_time;
   info.last_modify_time = q.last_modify_time;
+  info.extras = q.extras;
   return info;
+}
+
+// The store times of the records [from, to) of `q`'s log, in order.
+absl::StatusOr<std::vector<int64_t>> ReadStoreTimes(const Queue& q,
+                                                    int64_t from, int64_t to) {
+  std::vector<int64_t> out;
+  out.reserve(static_cast<size_t>(std::max<int64_t>(to - from, 0)));
+  while (from < to) {
+    const int n = static_cast<int>(std::min<int64_t>(to - from, 1024));
+    RMQ_ASSIGN_OR_RETURN(std::vector<proto::Record> records,
+                         q.log->Read(Offset{from}, n));
+    if (records.empty()) {
+      return absl::InternalError(absl::StrCat("queue ", q.storage_id.value,
+                                              ": offset ", from,
+                                              " is not in the log"));
+    }
+    for (const proto::Record& r : records) out.push_back(r.store_time_us());
+    from += static_cast<int64_t>(records.size());
+  }
+  return out;
 }
 
 absl::StatusOr<CmqQueueCounters> CountersLocked(Queue* q)
@@ -441,6 +561,7 @@ absl::Status BrokerCore::LoadCmqQueues(Instance* inst) {
     q->attrs.msg_retention_seconds =
         f.I64(kTagRetention, defaults.msg_retention_seconds);
     q->attrs.rewind_seconds = f.I64(kTagRewind, defaults.rewind_seconds);
+    RMQ_ASSIGN_OR_RETURN(q->extras, DecodeQueueExtras(f));
 
     int64_t floor = 0;
     absl::StatusOr<std::string> fv = kv().Get(keys::CmqFloor(q->storage_id));
@@ -588,9 +709,14 @@ absl::StatusOr<CmqQueueInfo> CmqQueues::CreateQueue(
     const CmqQueueAttributesUpdate& attributes) {
   BrokerCore& c = *core_;
   RMQ_ASSIGN_OR_RETURN(Instance * inst, c.FindInstance(instance));
-  RMQ_RETURN_IF_ERROR(ValidateCmqQueueName(name));
-  CmqQueueAttributes attrs = Merge(CmqQueueAttributes(), attributes);
-  RMQ_RETURN_IF_ERROR(ValidateAttributes(attrs, c.options_));
+  RMQ_RETURN_IF_ERROR(attributes.api == CmqApi::kV3
+                          ? ValidateCmqV3QueueName(name)
+                          : ValidateCmqQueueName(name));
+  CmqQueueAttributes attrs =
+      Merge(DefaultAttributes(attributes.api), attributes);
+  RMQ_RETURN_IF_ERROR(ValidateAttributes(attrs, attributes, c.options_));
+  RMQ_ASSIGN_OR_RETURN(CmqQueueExtras extras,
+                       MergeExtras(CmqQueueExtras(), attributes));
   const std::string lower = absl::AsciiStrToLower(name);
   absl::MutexLock l(&inst->cmq_mu);
   if (inst->cmq_queues.count(lower) != 0) {
@@ -614,6 +740,7 @@ absl::StatusOr<CmqQueueInfo> CmqQueues::CreateQueue(
     q->name = std::string(name);
     q->create_time = q->last_modify_time = c.Now();
     q->attrs = attrs;
+    q->extras = std::move(extras);
     q->state.Reset(log->min_offset().value, log->max_offset().value);
     absl::Status s = c.kv().Put(keys::CmqQueue(inst->prefix, lower),
                                 EncodeQueueMeta(*q), /*sync=*/true);
@@ -696,16 +823,21 @@ absl::StatusOr<CmqQueueInfo> CmqQueues::SetQueueAttributes(
     const absl::Time now = c.Now();
     RMQ_RETURN_IF_ERROR(AdvanceLocked(c, q, now, &done));
     CmqQueueAttributes next = Merge(q->attrs, update);
-    RMQ_RETURN_IF_ERROR(ValidateAttributes(next, c.options_));
+    RMQ_RETURN_IF_ERROR(ValidateAttributes(next, update, c.options_));
+    RMQ_ASSIGN_OR_RETURN(CmqQueueExtras next_extras,
+                         MergeExtras(q->extras, update));
     const CmqQueueAttributes before = q->attrs;
+    CmqQueueExtras extras_before = std::move(q->extras);
     const absl::Time modified_before = q->last_modify_time;
     q->attrs = next;
+    q->extras = std::move(next_extras);
     q->last_modify_time = now;
     absl::Status s =
         c.kv().Put(keys::CmqQueue(inst->prefix, absl::AsciiStrToLower(q->name)),
                    EncodeQueueMeta(*q), /*sync=*/true);
     if (!s.ok()) {
       q->attrs = before;
+      q->extras = std::move(extras_before);
       q->last_modify_time = modified_before;
       return s;
     }
@@ -1039,6 +1171,66 @@ absl::StatusOr<std::vector<CmqDeleteOutcome>> CmqQueues::BatchDeleteMessage(
   absl::StatusOr<std::vector<CmqDeleteOutcome>> outcomes = remove();
   RunCompletions(done);
   return outcomes;
+}
+
+absl::StatusOr<int64_t> CmqQueues::ClearQueue(absl::string_view instance,
+                                              absl::string_view name) {
+  BrokerCore& c = *core_;
+  RMQ_ASSIGN_OR_RETURN(Instance * inst, c.FindInstance(instance));
+  RMQ_ASSIGN_OR_RETURN(Queue * q, FindQueue(inst, name));
+  std::vector<Completion> done;
+  auto clear = [&]() -> absl::StatusOr<int64_t> {
+    absl::MutexLock l(&q->mu);
+    const absl::Time now = c.Now();
+    RMQ_RETURN_IF_ERROR(AdvanceLocked(c, q, now, &done));
+    const int64_t cleared = q->state.undeleted_count();
+    if (cleared == 0) return 0;
+    // DeleteOneLocked's rule: kept for rewind when rewind is on and the
+    // message was enqueued inside the window. Enqueue times grow with the
+    // offset, so the kept messages are those from `keep_from` on; the ones
+    // below go as with retention (AdvanceLocked has already dropped the
+    // DELETED messages there).
+    int64_t keep_from = q->state.end();
+    if (q->attrs.rewind_seconds > 0) {
+      keep_from = q->state.floor();
+      const int64_t window_start_s =
+          absl::ToUnixSeconds(now) - q->attrs.rewind_seconds;
+      if (window_start_s > 0) {
+        RMQ_ASSIGN_OR_RETURN(storage::TimeLookup found,
+                             q->log->FirstOffsetAtOrAfter(
+                                 absl::FromUnixSeconds(window_start_s)));
+        keep_from =
+            std::clamp(found.offset.value, q->state.floor(), q->state.end());
+      }
+    }
+    // Never-delivered messages have no entry: their enqueue time is the
+    // record's store time.
+    const int64_t read_from = std::max(keep_from, q->state.cursor());
+    RMQ_ASSIGN_OR_RETURN(std::vector<int64_t> enqueue_us,
+                         ReadStoreTimes(*q, read_from, q->state.end()));
+    internal::CmqQueueState before = q->state;  // restored if the write fails
+    const int64_t floor_before = q->state.floor();
+    q->state.ExpireBelow(keep_from);
+    std::vector<std::pair<int64_t, CmqMsg>> entries = q->state.DeleteLive(
+        absl::MakeConstSpan(enqueue_us).subspan(q->state.cursor() - read_from));
+    q->state.CompactFloor();
+    storage::KvBatch batch;
+    if (q->state.floor() != floor_before) {
+      PersistFloor(*q, q->state.floor(), &batch);
+    }
+    for (const auto& [offset, m] : entries) {
+      batch.Put(keys::CmqState(q->storage_id, offset),
+                internal::EncodeCmqMsg(m));
+    }
+    if (absl::Status s = c.kv().Write(batch); !s.ok()) {
+      q->state = std::move(before);
+      return Annotate(s, absl::StrCat("clear queue ", q->name));
+    }
+    return cleared;
+  };
+  absl::StatusOr<int64_t> n = clear();
+  RunCompletions(done);
+  return n;
 }
 
 absl::StatusOr<int64_t> CmqQueues::RewindQueue(absl::string_view instance,

@@ -29,8 +29,16 @@ namespace rewindmq::broker {
 
 class BrokerCore;
 
+// Which API a create or an attribute change comes through (tdmq-cmq-v3.md
+// 7.2). The faces share every queue but differ in the create name rule, the
+// create defaults and the msgRetentionSeconds range.
+enum class CmqApi { kV2, kV3 };
+
 // The vendor's queue attributes, as integers in the vendor's units (cmq-v2.md
-// section 6). Defaults are the vendor's.
+// section 6). Defaults are the API 2.0 ones; an API 3.0 create defaults
+// max_msg_size to 1048576 and msg_retention_seconds to 3600 instead. Ranges
+// are the same on both faces except msg_retention_seconds, 30 .. 1296000
+// through API 3.0.
 struct CmqQueueAttributes {
   int64_t max_msg_heap_num = 10'000'000;   // 1e6 (configurable) .. 1e9
   int64_t polling_wait_seconds = 0;        // 0 .. 30
@@ -40,15 +48,52 @@ struct CmqQueueAttributes {
   int64_t rewind_seconds = 0;  // 0 .. msg_retention_seconds; 0 = rewind off
 };
 
+struct CmqTag {
+  std::string key;
+  std::string value;
+};
+
+// An API 3.0 dead-letter policy (tdmq-cmq-v3.md 8.2). Stored and reported
+// only: no message is ever moved to the dead-letter queue.
+struct CmqDeadLetterPolicy {
+  std::string dead_letter_queue;  // queue name, as given
+  // 0: max receive count, 1: max time unconsumed.
+  int64_t policy = 0;
+  int64_t max_time_to_live = 0;   // seconds; 0 when not set
+  int64_t max_receive_count = 0;  // 0 when not set
+};
+
+// API 3.0 attributes: stored with the queue, reported by
+// GetQueueAttributes/ListQueues, no effect on delivery, invisible to the 2.0
+// facade.
+struct CmqQueueExtras {
+  bool trace = false;
+  std::vector<CmqTag> tags;       // in the order given; keys unique
+  int64_t retention_size_mb = 0;  // 0 .. 512000
+  std::optional<CmqDeadLetterPolicy> dead_letter;
+};
+
 // For CreateQueue and SetQueueAttributes: absent fields take the default
 // (create) or keep the current value (set).
 struct CmqQueueAttributesUpdate {
+  // The face the call comes through: its name rule and defaults (create)
+  // and its ranges (tdmq-cmq-v3.md 7.2).
+  CmqApi api = CmqApi::kV2;
   std::optional<int64_t> max_msg_heap_num;
   std::optional<int64_t> polling_wait_seconds;
   std::optional<int64_t> visibility_timeout;
   std::optional<int64_t> max_msg_size;
   std::optional<int64_t> msg_retention_seconds;
   std::optional<int64_t> rewind_seconds;
+  // CmqQueueExtras, each replaced whole when present. The caller validates
+  // them (tdmq-cmq-v3.md 9.1), except for the two checks CreateQueue lists.
+  std::optional<bool> trace;
+  std::optional<std::vector<CmqTag>> tags;
+  std::optional<int64_t> retention_size_mb;
+  std::optional<CmqDeadLetterPolicy> dead_letter;
+  // Drops the stored dead-letter policy (UnbindCmqDeadLetter); a no-op when
+  // there is none. Not together with `dead_letter`.
+  bool clear_dead_letter = false;
 };
 
 // Exact counts at the moment of the call (cmq-v2.md 7.5).
@@ -71,11 +116,12 @@ struct CmqQueueInfo {
   absl::Time create_time;
   absl::Time last_modify_time;
   CmqQueueCounters counters;
+  CmqQueueExtras extras;
 };
 
 struct CmqQueueListResult {
   // The page, ordered by create time, then name.
-  std::vector<CmqQueueInfo> queues;  // counters left zero
+  std::vector<CmqQueueInfo> queues;  // counters left zero, extras filled
   int64_t total = 0;                 // matches before paging
 };
 
@@ -114,17 +160,23 @@ using CmqReceiveCallback =
 using CmqWaitId = uint64_t;
 
 // Thread-safe. Owned by the Broker (Broker::cmq()); valid while it lives.
-// Queue names follow ^[A-Za-z][A-Za-z0-9-]{0,63}$ and are compared
-// case-insensitively. Every call names the instance first (kInstanceNotFound);
-// an unknown queue gives NotFound + kQueueNotFound.
+// CreateQueue checks the name rule of the creating face (names.h:
+// IsCmqV2QueueName, IsCmqV3QueueName); every other call looks the name up,
+// case-insensitively, whatever its shape. Every call names the instance
+// first (kInstanceNotFound); an unknown queue gives NotFound +
+// kQueueNotFound.
 class CmqQueues {
  public:
   CmqQueues(const CmqQueues&) = delete;
   CmqQueues& operator=(const CmqQueues&) = delete;
 
-  // Creates the queue with create time = last modify time = now.
+  // Creates the queue with create time = last modify time = now. The name
+  // rule, the defaults and the ranges are those of `attributes.api`; the
+  // defaults are stored as explicit values, so both faces read the same
+  // numbers afterwards. Extras are stored as given.
   // InvalidArgument: kInvalidName, kAttributeOutOfRange (the message names
-  //   the attribute), kRewindExceedsRetention.
+  //   the attribute; also a retention_size_mb outside 0..512000 or a
+  //   repeated tag key), kRewindExceedsRetention.
   // AlreadyExists: kQueueExists. ResourceExhausted: kQueueLimit.
   // A failed call changes nothing.
   absl::StatusOr<CmqQueueInfo> CreateQueue(
@@ -138,17 +190,24 @@ class CmqQueues {
                                                 int64_t offset,
                                                 int64_t limit) const;
 
-  // Attributes, identity and exact counters.
+  // Attributes, extras, identity and exact counters.
   absl::StatusOr<CmqQueueInfo> GetQueueAttributes(absl::string_view instance,
                                                   absl::string_view name);
 
-  // Merges `update` into the current attributes, validates the result and
-  // applies it atomically, setting last modify time = now. Lowering
-  // rewind_seconds drops the DELETED messages outside the new window (0
-  // drops all of them); raising it does not bring dropped ones back.
-  // visibility_timeout and max_msg_size apply to later deliveries and sends;
-  // a receive already waiting keeps its wait.
-  // Errors as CreateQueue (no kQueueExists).
+  // Merges `update` into the current attributes and extras, validates the
+  // result and applies it atomically, setting last modify time = now (also
+  // when `update` sets nothing). The values `update` sets must lie in the
+  // ranges of `update.api`; the ones it keeps need only lie in the union of
+  // both faces' ranges, so an API 3.0 queue with msgRetentionSeconds 30
+  // takes a 2.0 change of another attribute, while a 2.0 write of 30 fails.
+  // rewind_seconds <= msg_retention_seconds is checked on the merged set.
+  // Lowering rewind_seconds drops the DELETED messages outside the new
+  // window (0 drops all of them); raising it does not bring dropped ones
+  // back. visibility_timeout and max_msg_size apply to later deliveries and
+  // sends; a receive already waiting keeps its wait.
+  // Errors as CreateQueue (no kQueueExists, no kInvalidName); also
+  // InvalidArgument with no reason when `update` sets both dead_letter and
+  // clear_dead_letter.
   absl::StatusOr<CmqQueueInfo> SetQueueAttributes(
       absl::string_view instance, absl::string_view name,
       const CmqQueueAttributesUpdate& update);
@@ -216,6 +275,18 @@ class CmqQueues {
   absl::StatusOr<std::vector<CmqDeleteOutcome>> BatchDeleteMessage(
       absl::string_view instance, absl::string_view name,
       absl::Span<const std::string> receipt_handles);
+
+  // ClearCmqQueue (tdmq-cmq-v3.md 9.6): in one atomic step every DELAYED,
+  // ACTIVE and INACTIVE message is deleted as a successful DeleteMessage
+  // would delete it: DELETED, kept for RewindQueue, when rewindSeconds > 0
+  // and its enqueue time is inside the rewind window, else gone. DELETED
+  // messages stay; no receipt handle works afterwards; attributes, ids and
+  // last modify time do not change; long polls waiting on the queue keep
+  // waiting. Durable as DeleteMessage is. Returns how many messages were
+  // cleared (0 is success). With rewind on, reads the record of every
+  // message never delivered once, for its enqueue time.
+  absl::StatusOr<int64_t> ClearQueue(absl::string_view instance,
+                                     absl::string_view name);
 
   // RewindQueue(T) per cmq-v2.md 9.2, compared in whole seconds
   // (T = absl::ToUnixSeconds(start_consume_time)):

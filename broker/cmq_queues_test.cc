@@ -15,6 +15,8 @@
 #include "absl/synchronization/notification.h"
 #include "broker/broker.h"
 #include "broker/broker_test_fixture.h"
+#include "broker/core.h"
+#include "broker/kv_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -189,6 +191,324 @@ TEST_F(CmqQueuesTest, SetAttributesMergesValidatesAndStampsModifyTime) {
   Reopen();
   ASSERT_OK_AND_ASSIGN(info, cmq().GetQueueAttributes(inst_, "q"));
   EXPECT_EQ(info.attributes.visibility_timeout, 99);
+}
+
+TEST_F(CmqQueuesTest, SetWithNothingToChangeStillStampsModifyTime) {
+  clock_.Advance(absl::Seconds(10));
+  for (CmqApi api : {CmqApi::kV2, CmqApi::kV3}) {
+    clock_.Advance(absl::Seconds(1));
+    ASSERT_OK_AND_ASSIGN(CmqQueueInfo info,
+                         cmq().SetQueueAttributes(inst_, "q", {.api = api}));
+    EXPECT_EQ(info.last_modify_time, clock_.Now());
+    EXPECT_EQ(info.attributes.rewind_seconds, 600);
+  }
+}
+
+// --- The two API faces (tdmq-cmq-v3.md 7) ---
+
+TEST_F(CmqQueuesTest, V3CreateTakesUnderscoresAndStoresTheV3Defaults) {
+  ASSERT_OK_AND_ASSIGN(
+      CmqQueueInfo info,
+      cmq().CreateQueue(inst_, "order_events", {.api = CmqApi::kV3}));
+  EXPECT_EQ(info.name, "order_events");
+  EXPECT_EQ(info.attributes.max_msg_heap_num, 10'000'000);
+  EXPECT_EQ(info.attributes.polling_wait_seconds, 0);
+  EXPECT_EQ(info.attributes.visibility_timeout, 30);
+  EXPECT_EQ(info.attributes.max_msg_size, 1'048'576);
+  EXPECT_EQ(info.attributes.msg_retention_seconds, 3600);
+  EXPECT_EQ(info.attributes.rewind_seconds, 0);
+  // Stored as explicit values: a restart reads the same numbers.
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(info, cmq().GetQueueAttributes(inst_, "order_events"));
+  EXPECT_EQ(info.attributes.max_msg_size, 1'048'576);
+  EXPECT_EQ(info.attributes.msg_retention_seconds, 3600);
+}
+
+TEST_F(CmqQueuesTest, V3CreateChecksTheV3NameRule) {
+  for (const char* bad : {"_orders", "1orders", "a.b", ""}) {
+    EXPECT_EQ(
+        ReasonOf(cmq().CreateQueue(inst_, bad, {.api = CmqApi::kV3}).status()),
+        Reason::kInvalidName)
+        << bad;
+  }
+  EXPECT_EQ(ReasonOf(cmq()
+                         .CreateQueue(inst_, std::string(65, 'a'),
+                                      {.api = CmqApi::kV3})
+                         .status()),
+            Reason::kInvalidName);
+}
+
+TEST_F(CmqQueuesTest, V2CreateRefusesUnderscores) {
+  absl::Status s = cmq().CreateQueue(inst_, "order_events").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReasonOf(s), Reason::kInvalidName);
+  EXPECT_EQ(ReasonOf(cmq().GetQueueAttributes(inst_, "order_events").status()),
+            Reason::kQueueNotFound);
+}
+
+TEST_F(CmqQueuesTest, EveryOperationReachesAQueueWithAnUnderscore) {
+  const absl::Time t0 = clock_.Now();
+  ASSERT_OK(cmq().CreateQueue(inst_, "order_events",
+                              {.api = CmqApi::kV3, .rewind_seconds = 600}));
+  ASSERT_OK(cmq().SetQueueAttributes(inst_, "Order_Events",
+                                     {.visibility_timeout = 45}));
+  ASSERT_OK(cmq().SendMessage(inst_, "order_events", "a"));
+  ASSERT_OK(cmq().BatchSendMessage(inst_, "ORDER_EVENTS", {"b", "c"}));
+  ASSERT_OK_AND_ASSIGN(std::vector<CmqReceivedMessage> got,
+                       cmq().ReceiveMessages(inst_, "order_events", 3));
+  ASSERT_THAT(got, SizeIs(3));
+  EXPECT_EQ(got[0].next_visible_time, clock_.Now() + absl::Seconds(45));
+  ASSERT_OK(cmq().DeleteMessage(inst_, "order_events", got[0].receipt_handle));
+  ASSERT_OK(cmq().BatchDeleteMessage(
+      inst_, "order_events", {got[1].receipt_handle, got[2].receipt_handle}));
+  EXPECT_THAT(cmq().RewindQueue(inst_, "order_events", t0),
+              rmqtest::IsOkAndHolds(3));
+  EXPECT_THAT(cmq().ClearQueue(inst_, "order_events"),
+              rmqtest::IsOkAndHolds(3));
+  PollResult p;
+  cmq().ReceiveAsync(inst_, "order_events", 1, absl::Seconds(5), p.Callback());
+  ASSERT_OK(cmq().DeleteQueue(inst_, "order_events"));
+  ASSERT_TRUE(p.done());
+  EXPECT_EQ(ReasonOf(p.result.status()), Reason::kQueueNotFound);
+}
+
+TEST_F(CmqQueuesTest, RetentionOfThirtySecondsIsAV3OnlyValue) {
+  ASSERT_OK(cmq().CreateQueue(
+      inst_, "short", {.api = CmqApi::kV3, .msg_retention_seconds = 30}));
+  EXPECT_EQ(ReasonOf(cmq()
+                         .CreateQueue(
+                             inst_, "short2",
+                             {.api = CmqApi::kV3, .msg_retention_seconds = 29})
+                         .status()),
+            Reason::kAttributeOutOfRange);
+  EXPECT_EQ(
+      ReasonOf(cmq()
+                   .CreateQueue(inst_, "short2", {.msg_retention_seconds = 30})
+                   .status()),
+      Reason::kAttributeOutOfRange);
+
+  // A 2.0 write must stay in the 2.0 range...
+  absl::Status s =
+      cmq()
+          .SetQueueAttributes(inst_, "short", {.msg_retention_seconds = 30})
+          .status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReasonOf(s), Reason::kAttributeOutOfRange);
+  s = cmq()
+          .SetQueueAttributes(
+              inst_, "q", {.msg_retention_seconds = 30, .rewind_seconds = 0})
+          .status();
+  EXPECT_EQ(ReasonOf(s), Reason::kAttributeOutOfRange);
+  // ...but a 3.0 value it does not touch reads and stays fine over 2.0.
+  ASSERT_OK_AND_ASSIGN(
+      CmqQueueInfo info,
+      cmq().SetQueueAttributes(inst_, "short", {.visibility_timeout = 40}));
+  EXPECT_EQ(info.attributes.msg_retention_seconds, 30);
+  EXPECT_EQ(info.attributes.visibility_timeout, 40);
+
+  // A 3.0 write of 30 is in range, on a queue of either face.
+  ASSERT_OK_AND_ASSIGN(info,
+                       cmq().SetQueueAttributes(inst_, "q",
+                                                {.api = CmqApi::kV3,
+                                                 .msg_retention_seconds = 30,
+                                                 .rewind_seconds = 30}));
+  EXPECT_EQ(info.attributes.msg_retention_seconds, 30);
+  // Every other range is the same on both faces.
+  EXPECT_EQ(ReasonOf(cmq()
+                         .SetQueueAttributes(
+                             inst_, "q",
+                             {.api = CmqApi::kV3, .visibility_timeout = 43201})
+                         .status()),
+            Reason::kAttributeOutOfRange);
+  EXPECT_EQ(
+      ReasonOf(cmq()
+                   .SetQueueAttributes(
+                       inst_, "q", {.api = CmqApi::kV3, .rewind_seconds = 31})
+                   .status()),
+      Reason::kRewindExceedsRetention);
+}
+
+TEST_F(CmqQueuesTest, V3CreateChecksRewindAgainstTheV3DefaultRetention) {
+  absl::Status s =
+      cmq()
+          .CreateQueue(inst_, "orders",
+                       {.api = CmqApi::kV3, .rewind_seconds = 7200})
+          .status();
+  EXPECT_EQ(ReasonOf(s), Reason::kRewindExceedsRetention);
+  EXPECT_OK(cmq().CreateQueue(inst_, "orders", {.rewind_seconds = 7200}));
+}
+
+CmqQueueAttributesUpdate SomeExtras() {
+  CmqQueueAttributesUpdate u;
+  u.api = CmqApi::kV3;
+  u.trace = true;
+  u.tags = std::vector<CmqTag>{{"env", "prod"}, {"team", ""}};
+  u.retention_size_mb = 1024;
+  u.dead_letter = CmqDeadLetterPolicy{.dead_letter_queue = "dlq",
+                                      .policy = 1,
+                                      .max_time_to_live = 600,
+                                      .max_receive_count = 0};
+  return u;
+}
+
+void ExpectSomeExtras(const CmqQueueExtras& e) {
+  EXPECT_TRUE(e.trace);
+  ASSERT_THAT(e.tags, SizeIs(2));
+  EXPECT_EQ(e.tags[0].key, "env");
+  EXPECT_EQ(e.tags[0].value, "prod");
+  EXPECT_EQ(e.tags[1].key, "team");
+  EXPECT_EQ(e.tags[1].value, "");
+  EXPECT_EQ(e.retention_size_mb, 1024);
+  ASSERT_TRUE(e.dead_letter.has_value());
+  EXPECT_EQ(e.dead_letter->dead_letter_queue, "dlq");
+  EXPECT_EQ(e.dead_letter->policy, 1);
+  EXPECT_EQ(e.dead_letter->max_time_to_live, 600);
+  EXPECT_EQ(e.dead_letter->max_receive_count, 0);
+}
+
+TEST_F(CmqQueuesTest, ExtrasAreStoredReportedAndKeptAcrossARestart) {
+  ASSERT_OK_AND_ASSIGN(CmqQueueInfo info,
+                       cmq().CreateQueue(inst_, "x_q", SomeExtras()));
+  ExpectSomeExtras(info.extras);
+  ASSERT_OK_AND_ASSIGN(info, cmq().GetQueueAttributes(inst_, "x_q"));
+  ExpectSomeExtras(info.extras);
+  ASSERT_OK_AND_ASSIGN(CmqQueueListResult list,
+                       cmq().ListQueues(inst_, "x_", 0, 20));
+  ASSERT_THAT(list.queues, SizeIs(1));
+  ExpectSomeExtras(list.queues[0].extras);
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(info, cmq().GetQueueAttributes(inst_, "x_q"));
+  ExpectSomeExtras(info.extras);
+}
+
+TEST_F(CmqQueuesTest, QueuesStartWithoutExtras) {
+  ASSERT_OK_AND_ASSIGN(CmqQueueInfo info, cmq().GetQueueAttributes(inst_, "q"));
+  EXPECT_FALSE(info.extras.trace);
+  EXPECT_THAT(info.extras.tags, IsEmpty());
+  EXPECT_EQ(info.extras.retention_size_mb, 0);
+  EXPECT_EQ(info.extras.dead_letter, std::nullopt);
+}
+
+TEST_F(CmqQueuesTest, SetReplacesTheExtrasItNamesAndKeepsTheOthers) {
+  ASSERT_OK(cmq().CreateQueue(inst_, "x_q", SomeExtras()));
+  // A 2.0 change leaves every extra untouched.
+  ASSERT_OK_AND_ASSIGN(
+      CmqQueueInfo info,
+      cmq().SetQueueAttributes(inst_, "x_q", {.visibility_timeout = 99}));
+  ExpectSomeExtras(info.extras);
+
+  CmqQueueAttributesUpdate u{.api = CmqApi::kV3};
+  u.tags = std::vector<CmqTag>{{"owner", "ops"}};
+  u.retention_size_mb = 0;
+  ASSERT_OK_AND_ASSIGN(info, cmq().SetQueueAttributes(inst_, "x_q", u));
+  EXPECT_TRUE(info.extras.trace);
+  ASSERT_THAT(info.extras.tags, SizeIs(1));
+  EXPECT_EQ(info.extras.tags[0].key, "owner");
+  EXPECT_EQ(info.extras.retention_size_mb, 0);
+  ASSERT_TRUE(info.extras.dead_letter.has_value());
+  EXPECT_EQ(info.attributes.visibility_timeout, 99);
+
+  u = {.api = CmqApi::kV3};
+  u.dead_letter = CmqDeadLetterPolicy{
+      .dead_letter_queue = "other", .policy = 0, .max_receive_count = 5};
+  ASSERT_OK_AND_ASSIGN(info, cmq().SetQueueAttributes(inst_, "x_q", u));
+  ASSERT_TRUE(info.extras.dead_letter.has_value());
+  EXPECT_EQ(info.extras.dead_letter->dead_letter_queue, "other");
+  EXPECT_EQ(info.extras.dead_letter->max_receive_count, 5);
+  EXPECT_EQ(info.extras.dead_letter->max_time_to_live, 0);
+
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(info, cmq().GetQueueAttributes(inst_, "x_q"));
+  ASSERT_THAT(info.extras.tags, SizeIs(1));
+  EXPECT_EQ(info.extras.tags[0].value, "ops");
+  EXPECT_EQ(info.extras.dead_letter->dead_letter_queue, "other");
+}
+
+TEST_F(CmqQueuesTest, ClearDeadLetterDropsThePolicyAndStampsModifyTime) {
+  ASSERT_OK(cmq().CreateQueue(inst_, "x_q", SomeExtras()));
+  clock_.Advance(absl::Seconds(5));
+  ASSERT_OK_AND_ASSIGN(
+      CmqQueueInfo info,
+      cmq().SetQueueAttributes(
+          inst_, "x_q", {.api = CmqApi::kV3, .clear_dead_letter = true}));
+  EXPECT_EQ(info.extras.dead_letter, std::nullopt);
+  EXPECT_TRUE(info.extras.trace);
+  EXPECT_EQ(info.last_modify_time, clock_.Now());
+  // A no-op when there is none.
+  EXPECT_OK(cmq().SetQueueAttributes(
+      inst_, "x_q", {.api = CmqApi::kV3, .clear_dead_letter = true}));
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(info, cmq().GetQueueAttributes(inst_, "x_q"));
+  EXPECT_EQ(info.extras.dead_letter, std::nullopt);
+  EXPECT_EQ(info.extras.retention_size_mb, 1024);
+}
+
+TEST_F(CmqQueuesTest, ExtrasAreCheckedAndAFailedCallChangesNothing) {
+  ASSERT_OK(cmq().CreateQueue(inst_, "x_q", SomeExtras()));
+  for (int64_t mb : {int64_t{-1}, int64_t{512001}}) {
+    CmqQueueAttributesUpdate u{.api = CmqApi::kV3};
+    u.retention_size_mb = mb;
+    absl::Status s = cmq().SetQueueAttributes(inst_, "x_q", u).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << mb;
+    EXPECT_EQ(ReasonOf(s), Reason::kAttributeOutOfRange) << mb;
+    EXPECT_EQ(ReasonOf(cmq().CreateQueue(inst_, "y_q", u).status()),
+              Reason::kAttributeOutOfRange);
+  }
+  CmqQueueAttributesUpdate u{.api = CmqApi::kV3};
+  u.retention_size_mb = 512000;
+  u.tags = std::vector<CmqTag>{{"env", "a"}, {"env", "b"}};
+  absl::Status s = cmq().SetQueueAttributes(inst_, "x_q", u).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReasonOf(s), Reason::kAttributeOutOfRange);
+
+  u = SomeExtras();
+  u.clear_dead_letter = true;
+  EXPECT_EQ(cmq().SetQueueAttributes(inst_, "x_q", u).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(cmq().CreateQueue(inst_, "y_q", u).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  ASSERT_OK_AND_ASSIGN(CmqQueueInfo info,
+                       cmq().GetQueueAttributes(inst_, "x_q"));
+  ExpectSomeExtras(info.extras);
+  EXPECT_EQ(ReasonOf(cmq().GetQueueAttributes(inst_, "y_q").status()),
+            Reason::kQueueNotFound);
+}
+
+// Metadata written before the extras existed has none of their tags; such a
+// queue opens with its attributes and default extras.
+TEST_F(CmqQueuesTest, QueueStoredWithoutExtrasTagsOpensWithDefaultExtras) {
+  ASSERT_OK_AND_ASSIGN(CmqQueueInfo created,
+                       cmq().CreateQueue(inst_, "legacy", SomeExtras()));
+  broker_.reset();
+  {
+    storage::StoreOptions so;
+    so.clock = &clock_;
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<storage::Store> store,
+                         storage::Store::Open(options_.data_dir, so));
+    const std::string key =
+        keys::CmqQueue(absl::StrCat("i/", inst_, "/"), "legacy");
+    ASSERT_OK_AND_ASSIGN(std::string stored, store->kv().Get(key));
+    ASSERT_OK_AND_ASSIGN(internal::KvFields f,
+                         internal::KvFields::Parse(stored));
+    // Tags 1 and 3-11, as every earlier version wrote them.
+    internal::KvWriter old;
+    old.Str(1, f.Str(1)).U64(3, f.U64(3));
+    for (uint32_t tag = 4; tag <= 11; ++tag) old.I64(tag, f.I64(tag));
+    ASSERT_OK(store->kv().Put(key, old.data(), /*sync=*/true));
+  }
+  OpenBroker(options_);
+  ASSERT_OK_AND_ASSIGN(CmqQueueInfo info,
+                       cmq().GetQueueAttributes(inst_, "legacy"));
+  EXPECT_EQ(info.queue_id, created.queue_id);
+  EXPECT_EQ(info.attributes.max_msg_size, 1'048'576);
+  EXPECT_EQ(info.attributes.msg_retention_seconds, 3600);
+  EXPECT_EQ(info.create_time, created.create_time);
+  EXPECT_FALSE(info.extras.trace);
+  EXPECT_THAT(info.extras.tags, IsEmpty());
+  EXPECT_EQ(info.extras.retention_size_mb, 0);
+  EXPECT_EQ(info.extras.dead_letter, std::nullopt);
+  ASSERT_OK(cmq().SendMessage(inst_, "legacy", "still works"));
 }
 
 TEST_F(CmqQueuesTest, SendReceiveDeleteInSendOrder) {
@@ -434,6 +754,141 @@ TEST_F(CmqQueuesTest, DeletedMessagesLeaveTheRewindWindow) {
   EXPECT_EQ(Counters().rewindable, 0);
   EXPECT_EQ(ReasonOf(cmq().RewindQueue(inst_, "q", t0).status()),
             Reason::kRewindTimeOutOfRange);
+}
+
+// --- ClearQueue (tdmq-cmq-v3.md 9.6) ---
+
+TEST_F(CmqQueuesTest, ClearDeletesEveryUndeletedMessageKeepingItForRewind) {
+  const absl::Time t0 = clock_.Now();
+  std::string id_a = Send("a");
+  std::string id_b = Send("b");
+  Send("c");
+  Send("d", absl::Seconds(50));
+  ASSERT_OK(cmq().DeleteMessage(inst_, "q", Receive().receipt_handle));
+  CmqReceivedMessage b = Receive();
+  ASSERT_OK_AND_ASSIGN(CmqQueueInfo before,
+                       cmq().GetQueueAttributes(inst_, "q"));
+  ASSERT_EQ(before.counters.rewindable, 1);
+  clock_.Advance(absl::Seconds(1));
+
+  EXPECT_THAT(cmq().ClearQueue(inst_, "q"), rmqtest::IsOkAndHolds(3));
+
+  ASSERT_OK_AND_ASSIGN(CmqQueueInfo after,
+                       cmq().GetQueueAttributes(inst_, "q"));
+  EXPECT_EQ(after.counters.active, 0);
+  EXPECT_EQ(after.counters.inactive, 0);
+  EXPECT_EQ(after.counters.delayed, 0);
+  EXPECT_EQ(after.counters.rewindable, 1 + 3);
+  EXPECT_EQ(after.counters.min_msg_time, std::nullopt);
+  EXPECT_EQ(after.last_modify_time, before.last_modify_time);
+  EXPECT_EQ(after.queue_id, before.queue_id);
+  EXPECT_EQ(after.attributes.rewind_seconds, 600);
+  EXPECT_EQ(ReceiveReason(), Reason::kNoMessage);
+  EXPECT_EQ(ReasonOf(cmq().DeleteMessage(inst_, "q", b.receipt_handle)),
+            Reason::kReceiptHandleInvalid);
+
+  // A rewind brings every cleared message back, in send order, as itself.
+  EXPECT_THAT(cmq().RewindQueue(inst_, "q", t0), rmqtest::IsOkAndHolds(4));
+  ASSERT_OK_AND_ASSIGN(std::vector<CmqReceivedMessage> back,
+                       cmq().ReceiveMessages(inst_, "q", 16));
+  std::vector<std::string> bodies;
+  for (const CmqReceivedMessage& m : back) bodies.push_back(m.body);
+  EXPECT_THAT(bodies, ElementsAre("a", "b", "c", "d"));
+  EXPECT_EQ(back[0].msg_id, id_a);
+  EXPECT_EQ(back[1].msg_id, id_b);
+  EXPECT_EQ(back[1].dequeue_count, 2);
+  EXPECT_EQ(back[2].dequeue_count, 1);
+}
+
+TEST_F(CmqQueuesTest, ClearWithoutRewindDropsTheMessages) {
+  ASSERT_OK(cmq().CreateQueue(inst_, "plain"));
+  for (const char* body : {"a", "b", "c"}) {
+    ASSERT_OK(cmq().SendMessage(inst_, "plain", body));
+  }
+  ASSERT_OK(cmq().SendMessage(inst_, "plain", "later", absl::Seconds(10)));
+  ASSERT_OK_AND_ASSIGN(std::vector<CmqReceivedMessage> got,
+                       cmq().ReceiveMessages(inst_, "plain", 1));
+
+  EXPECT_THAT(cmq().ClearQueue(inst_, "plain"), rmqtest::IsOkAndHolds(4));
+
+  ASSERT_OK_AND_ASSIGN(CmqQueueInfo info,
+                       cmq().GetQueueAttributes(inst_, "plain"));
+  EXPECT_EQ(info.counters.active, 0);
+  EXPECT_EQ(info.counters.inactive, 0);
+  EXPECT_EQ(info.counters.delayed, 0);
+  EXPECT_EQ(info.counters.rewindable, 0);
+  EXPECT_EQ(
+      ReasonOf(cmq().DeleteMessage(inst_, "plain", got[0].receipt_handle)),
+      Reason::kReceiptHandleInvalid);
+  clock_.Advance(absl::Seconds(10));
+  EXPECT_EQ(ReasonOf(cmq().ReceiveMessages(inst_, "plain", 1).status()),
+            Reason::kNoMessage);
+  // The queue keeps working, and the cleared messages stay gone.
+  ASSERT_OK(cmq().SendMessage(inst_, "plain", "new"));
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(got, cmq().ReceiveMessages(inst_, "plain", 16));
+  ASSERT_THAT(got, SizeIs(1));
+  EXPECT_EQ(got[0].body, "new");
+}
+
+TEST_F(CmqQueuesTest, ClearKeepsOnlyWhatTheRewindWindowCanReach) {
+  Send("old");
+  clock_.Advance(absl::Seconds(400));
+  const absl::Time t_new = clock_.Now();
+  Send("new");
+  clock_.Advance(absl::Seconds(201));  // "old" is 601 s old, the window 600
+
+  EXPECT_THAT(cmq().ClearQueue(inst_, "q"), rmqtest::IsOkAndHolds(2));
+
+  EXPECT_EQ(Counters().rewindable, 1);
+  EXPECT_THAT(cmq().RewindQueue(inst_, "q", t_new), rmqtest::IsOkAndHolds(1));
+  EXPECT_EQ(Receive().body, "new");
+  EXPECT_EQ(ReceiveReason(), Reason::kNoMessage);
+}
+
+TEST_F(CmqQueuesTest, ClearedStateSurvivesARestart) {
+  const absl::Time t0 = clock_.Now();
+  Send("a");
+  Send("b");
+  CmqReceivedMessage a = Receive();
+  ASSERT_OK(cmq().ClearQueue(inst_, "q"));
+  Reopen();
+  CmqQueueCounters c = Counters();
+  EXPECT_EQ(c.active, 0);
+  EXPECT_EQ(c.inactive, 0);
+  EXPECT_EQ(c.rewindable, 2);
+  EXPECT_EQ(ReceiveReason(), Reason::kNoMessage);
+  EXPECT_EQ(ReasonOf(cmq().DeleteMessage(inst_, "q", a.receipt_handle)),
+            Reason::kReceiptHandleInvalid);
+  EXPECT_THAT(cmq().RewindQueue(inst_, "q", t0), rmqtest::IsOkAndHolds(2));
+  Reopen();
+  EXPECT_EQ(Receive().body, "a");
+  EXPECT_EQ(Receive().body, "b");
+}
+
+TEST_F(CmqQueuesTest, ClearLeavesLongPollsWaiting) {
+  Send("delayed", absl::Seconds(5));
+  PollResult p;
+  cmq().ReceiveAsync(inst_, "q", 1, absl::Seconds(20), p.Callback());
+  ASSERT_FALSE(p.done());
+  EXPECT_THAT(cmq().ClearQueue(inst_, "q"), rmqtest::IsOkAndHolds(1));
+  EXPECT_FALSE(p.done());
+  clock_.Advance(absl::Seconds(5));  // the cleared delay would end now
+  broker_->RunDueTimers();
+  EXPECT_FALSE(p.done());
+  std::string id = Send("fresh");
+  ASSERT_TRUE(p.done());
+  ASSERT_OK(p.result);
+  EXPECT_EQ(p.result->front().msg_id, id);
+}
+
+TEST_F(CmqQueuesTest, ClearOfAnEmptyQueueIsZeroAndOfAnUnknownOneNotFound) {
+  EXPECT_THAT(cmq().ClearQueue(inst_, "q"), rmqtest::IsOkAndHolds(0));
+  absl::Status s = cmq().ClearQueue(inst_, "nope").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReasonOf(s), Reason::kQueueNotFound);
+  EXPECT_EQ(ReasonOf(cmq().ClearQueue("no-such-instance", "q").status()),
+            Reason::kInstanceNotFound);
 }
 
 TEST_F(CmqQueuesTest, MessagesExpireAfterRetention) {
@@ -851,8 +1306,8 @@ TEST(CmqQueuesRealClockTest, LongPollsUnderConcurrentSendsWithTheTimerThread) {
   }
 }
 
-// Random interleavings of send, receive, delete, rewind, clock moves and
-// restarts, checked against a plain model of cmq-v2.md 7.2 and 9.2.
+// Random interleavings of send, receive, delete, rewind, clear, clock moves
+// and restarts, checked against a plain model of cmq-v2.md 7.2 and 9.2.
 class CmqModelTest : public BrokerFixture {};
 
 struct ModelMsg {
@@ -969,8 +1424,24 @@ TEST_F(CmqModelTest, RandomInterleavingsMatchTheModel) {
         ASSERT_EQ(*n, expect);
       } else if (op == 8) {  // time passes
         clock_.Advance(absl::Milliseconds(static_cast<int64_t>(rng() % 4000)));
-      } else if (rng() % 5 == 0) {  // restart now and then
+      } else if (const uint64_t r = rng() % 10; r < 2) {  // restart
         Reopen();
+      } else if (r == 2) {  // clear
+        const int64_t now_s = absl::ToUnixSeconds(clock_.Now());
+        int64_t expect = 0;
+        for (ModelMsg& m : model) {
+          if (m.state == ModelMsg::kDelayed || m.state == ModelMsg::kActive ||
+              m.state == ModelMsg::kInactive) {
+            if (m.state == ModelMsg::kInactive) {
+              stale_handles.push_back(m.handle);
+            }
+            m.state = m.enqueue_s >= now_s - kRewind ? ModelMsg::kDeleted
+                                                     : ModelMsg::kGone;
+            ++expect;
+          }
+        }
+        ASSERT_THAT(cmq().ClearQueue(inst_, name),
+                    rmqtest::IsOkAndHolds(expect));
       }
       advance_model();
       ASSERT_OK_AND_ASSIGN(CmqQueueInfo info,

@@ -148,6 +148,7 @@ class BrokerCore {
     absl::Time create_time ABSL_GUARDED_BY(mu);
     absl::Time last_modify_time ABSL_GUARDED_BY(mu);
     CmqQueueAttributes attrs ABSL_GUARDED_BY(mu);
+    CmqQueueExtras extras ABSL_GUARDED_BY(mu);
     internal::CmqQueueState state ABSL_GUARDED_BY(mu);
     // Second for which retention was last applied.
     int64_t retention_checked_s ABSL_GUARDED_BY(mu) = INT64_MIN;

@@ -21,6 +21,20 @@ bool IsDmsNameChar(char c) {
          c == '|' || c == '-' || c == '_';
 }
 
+// The message says which part of the rule `name` breaks.
+absl::Status ValidateCmqQueueNameWith(absl::string_view name, bool underscore) {
+  if (internal::IsCmqQueueNameWith(name, underscore)) return absl::OkStatus();
+  if (name.empty() || name.size() > 64) {
+    return InvalidName("queue", name, "use 1 to 64 characters");
+  }
+  if (!absl::ascii_isalpha(static_cast<unsigned char>(name[0]))) {
+    return InvalidName("queue", name, "start with a letter");
+  }
+  return InvalidName(
+      "queue", name,
+      underscore ? "use only [A-Za-z0-9_-]" : "use only [A-Za-z0-9-]");
+}
+
 }  // namespace
 
 absl::Status ValidateInstanceId(absl::string_view id) {
@@ -68,18 +82,11 @@ absl::Status ValidateTopicName(absl::string_view name) {
 }
 
 absl::Status ValidateCmqQueueName(absl::string_view name) {
-  if (name.empty() || name.size() > 64) {
-    return InvalidName("queue", name, "use 1 to 64 characters");
-  }
-  if (!absl::ascii_isalpha(static_cast<unsigned char>(name[0]))) {
-    return InvalidName("queue", name, "start with a letter");
-  }
-  for (char c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') {
-      return InvalidName("queue", name, "use only [A-Za-z0-9-]");
-    }
-  }
-  return absl::OkStatus();
+  return ValidateCmqQueueNameWith(name, /*underscore=*/false);
+}
+
+absl::Status ValidateCmqV3QueueName(absl::string_view name) {
+  return ValidateCmqQueueNameWith(name, /*underscore=*/true);
 }
 
 bool IsWellFormedReceiptHandle(absl::string_view handle) {

@@ -37,9 +37,40 @@ absl::Status ValidateGroupName(absl::string_view name);
 // (InvalidArgument + kReservedName).
 absl::Status ValidateTopicName(absl::string_view name);
 
-// CMQ (cmq-v2.md section 6): ^[A-Za-z][A-Za-z0-9-]{0,63}$.
-// InvalidArgument + kInvalidName.
+namespace internal {
+// 1 to 64 characters: a letter, then letters, digits, '-' and, when
+// `underscore`, '_'.
+inline bool IsCmqQueueNameWith(absl::string_view name, bool underscore) {
+  if (name.empty() || name.size() > 64) return false;
+  if (!absl::ascii_isalpha(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' &&
+        !(underscore && c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace internal
+
+// CMQ queue names (tdmq-cmq-v3.md 7.1, 15). Two rules, one a subset of the
+// other. Inline, for the facades' pure layers.
+//
+// The API 2.0 CreateQueue rule (cmq-v2.md section 6):
+// ^[A-Za-z][A-Za-z0-9-]{0,63}$.
+inline bool IsCmqV2QueueName(absl::string_view name) {
+  return internal::IsCmqQueueNameWith(name, /*underscore=*/false);
+}
+// The API 3.0 rule, ^[A-Za-z][A-Za-z0-9_-]{0,63}$: what API 3.0 creates, and
+// so what every action on an existing queue accepts on both faces.
+inline bool IsCmqV3QueueName(absl::string_view name) {
+  return internal::IsCmqQueueNameWith(name, /*underscore=*/true);
+}
+
+// IsCmqV2QueueName(). InvalidArgument + kInvalidName.
 absl::Status ValidateCmqQueueName(absl::string_view name);
+// IsCmqV3QueueName(). InvalidArgument + kInvalidName.
+absl::Status ValidateCmqV3QueueName(absl::string_view name);
 
 // True when `handle` has the shape every CMQ client accepts:
 // [A-Za-z0-9%#:_-]{1,256}.

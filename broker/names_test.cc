@@ -28,5 +28,32 @@ TEST(NamesTest, InstanceIdsFollowTheIdentifierRule) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(NamesTest, CmqV2QueueNamesAreALetterThenLettersDigitsAndDashes) {
+  EXPECT_TRUE(IsCmqV2QueueName("q"));
+  EXPECT_TRUE(IsCmqV2QueueName("orders-q1"));
+  EXPECT_TRUE(IsCmqV2QueueName(std::string(64, 'a')));
+  for (const char* bad : {"", "1q", "-q", "_q", "q_1", "q.1", "q 1", "é"}) {
+    EXPECT_FALSE(IsCmqV2QueueName(bad)) << bad;
+  }
+  EXPECT_FALSE(IsCmqV2QueueName(std::string(65, 'a')));
+  EXPECT_TRUE(ValidateCmqQueueName("orders-q1").ok());
+  EXPECT_EQ(ValidateCmqQueueName("order_events").code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(NamesTest, CmqV3QueueNamesAlsoAllowUnderscores) {
+  EXPECT_TRUE(IsCmqV3QueueName("order_events"));
+  EXPECT_TRUE(IsCmqV3QueueName("q_"));
+  EXPECT_TRUE(IsCmqV3QueueName("orders-q1"));
+  EXPECT_TRUE(IsCmqV3QueueName(std::string(64, 'a')));
+  for (const char* bad : {"", "1q", "-q", "_q", "q.1", "q 1", "é"}) {
+    EXPECT_FALSE(IsCmqV3QueueName(bad)) << bad;
+  }
+  EXPECT_FALSE(IsCmqV3QueueName(std::string(65, 'a')));
+  EXPECT_TRUE(ValidateCmqV3QueueName("order_events").ok());
+  EXPECT_EQ(ValidateCmqV3QueueName("_q").code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace rewindmq::broker

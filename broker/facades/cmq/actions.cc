@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "base/status_macros.h"
 #include "broker/facades/cmq/errors.h"
+#include "broker/names.h"
 
 namespace rewindmq::facade::cmq {
 namespace {
@@ -119,8 +120,16 @@ absl::Status CheckRange(absl::string_view name, std::optional<int64_t> value,
   return absl::OkStatus();
 }
 
-absl::Status CheckQueueName(const std::string& name) {
-  if (!IsValidQueueName(name)) return CmqStatus(ErrorKind::kInvalidQueueName);
+// Which rule a request's queueName follows (tdmq-cmq-v3.md 15): CreateQueue
+// keeps the 2.0 rule; every other action names an existing queue, which may
+// have been created over API 3.0.
+enum class NameRule { kCreate, kExisting };
+
+absl::Status CheckQueueName(const std::string& name,
+                            NameRule rule = NameRule::kExisting) {
+  const bool valid = rule == NameRule::kCreate ? IsValidQueueName(name)
+                                               : IsValidExistingQueueName(name);
+  if (!valid) return CmqStatus(ErrorKind::kInvalidQueueName);
   return absl::OkStatus();
 }
 
@@ -145,8 +154,8 @@ absl::Status CheckRewindWithinRetention(
 
 // Reads and checks the six settable attributes of §6 (Create and Set).
 absl::StatusOr<broker::CmqQueueAttributesUpdate> ParseAttributes(
-    const Params& p, const ParseOptions& options,
-    const std::string& queue_name) {
+    const Params& p, const ParseOptions& options, const std::string& queue_name,
+    NameRule name_rule) {
   const std::array<AttributeSpec, 6> specs = {{
       {"maxMsgHeapNum", &broker::CmqQueueAttributesUpdate::max_msg_heap_num,
        options.min_max_msg_heap_num, 1'000'000'000},
@@ -169,7 +178,7 @@ absl::StatusOr<broker::CmqQueueAttributesUpdate> ParseAttributes(
   for (const AttributeSpec& spec : specs) {
     RMQ_ASSIGN_OR_RETURN(changes.*spec.field, OptionalInteger(p, spec.name));
   }
-  RMQ_RETURN_IF_ERROR(CheckQueueName(queue_name));
+  RMQ_RETURN_IF_ERROR(CheckQueueName(queue_name, name_rule));
   for (const AttributeSpec& spec : specs) {
     RMQ_RETURN_IF_ERROR(
         CheckRange(spec.name, changes.*spec.field, spec.min, spec.max));
@@ -195,14 +204,11 @@ absl::string_view ActionName(Action action) {
 }
 
 bool IsValidQueueName(absl::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  if (!absl::ascii_isalpha(static_cast<unsigned char>(name[0]))) return false;
-  for (char c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') {
-      return false;
-    }
-  }
-  return true;
+  return broker::IsCmqV2QueueName(name);
+}
+
+bool IsValidExistingQueueName(absl::string_view name) {
+  return broker::IsCmqV3QueueName(name);
 }
 
 absl::StatusOr<CreateQueueInput> ParseCreateQueue(const Params& p,
@@ -210,8 +216,8 @@ absl::StatusOr<CreateQueueInput> ParseCreateQueue(const Params& p,
   RMQ_RETURN_IF_ERROR(Require(p, {"queueName"}));
   CreateQueueInput in;
   in.queue_name = Get(p, "queueName");
-  RMQ_ASSIGN_OR_RETURN(in.attributes,
-                       ParseAttributes(p, options, in.queue_name));
+  RMQ_ASSIGN_OR_RETURN(in.attributes, ParseAttributes(p, options, in.queue_name,
+                                                      NameRule::kCreate));
   RMQ_RETURN_IF_ERROR(
       CheckRewindWithinRetention(in.attributes, broker::CmqQueueAttributes{}));
   return in;
@@ -244,7 +250,8 @@ absl::StatusOr<SetQueueAttributesInput> ParseSetQueueAttributes(
   RMQ_RETURN_IF_ERROR(Require(p, {"queueName"}));
   SetQueueAttributesInput in;
   in.queue_name = Get(p, "queueName");
-  RMQ_ASSIGN_OR_RETURN(in.changes, ParseAttributes(p, options, in.queue_name));
+  RMQ_ASSIGN_OR_RETURN(in.changes, ParseAttributes(p, options, in.queue_name,
+                                                   NameRule::kExisting));
   if (in.changes.rewind_seconds.has_value() &&
       in.changes.msg_retention_seconds.has_value() &&
       *in.changes.rewind_seconds > *in.changes.msg_retention_seconds) {

@@ -3,7 +3,8 @@
 // defaults and the checks that need no queue, in the order of §5.3:
 //   required parameters (10010), in the order listed for the action;
 //   integer syntax (10360);
-//   queue name (10020), integer ranges (10350), array size (10370),
+//   queue name (10020; the create rule for CreateQueue, the existing-queue
+//   rule for the others), integer ranges (10350), array size (10370),
 //   array indices (10380), empty body (10120), delay (10692);
 //   the cross-field rule rewindSeconds <= msgRetentionSeconds (10700).
 // Unknown parameters are ignored. Checks that need the queue (existence,
@@ -135,7 +136,11 @@ absl::StatusOr<BatchDeleteMessageInput> ParseBatchDeleteMessage(
     const Params& p);
 absl::StatusOr<RewindQueueInput> ParseRewindQueue(const Params& p);
 
-// True if `name` matches ^[A-Za-z][A-Za-z0-9-]{0,63}$ (§6).
+// The queue name rules (§6 as tdmq-cmq-v3.md 15 amends it). CreateQueue:
+// ^[A-Za-z][A-Za-z0-9-]{0,63}$. Every other action names an existing queue,
+// which may have been created over API 3.0:
+// ^[A-Za-z][A-Za-z0-9_-]{0,63}$. Either failure is 4000/10020.
 bool IsValidQueueName(absl::string_view name);
+bool IsValidExistingQueueName(absl::string_view name);
 
 }  // namespace rewindmq::facade::cmq

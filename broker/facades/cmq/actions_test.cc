@@ -74,6 +74,61 @@ TEST(IsValidQueueNameTest, FollowsTheVendorRule) {
   EXPECT_FALSE(IsValidQueueName("北京"));
 }
 
+TEST(IsValidExistingQueueNameTest, AlsoAcceptsTheUnderscoresOfApi3Names) {
+  EXPECT_TRUE(IsValidExistingQueueName("order_events"));
+  EXPECT_TRUE(IsValidExistingQueueName("orders-q1"));
+  EXPECT_TRUE(
+      IsValidExistingQueueName(std::string(64, '_').replace(0, 1, "a")));
+  EXPECT_FALSE(IsValidExistingQueueName(""));
+  EXPECT_FALSE(IsValidExistingQueueName("_q"));
+  EXPECT_FALSE(IsValidExistingQueueName("1q"));
+  EXPECT_FALSE(IsValidExistingQueueName("q.1"));
+  EXPECT_FALSE(IsValidExistingQueueName(std::string(65, 'a')));
+}
+
+// The §6 amendment of tdmq-cmq-v3.md 15: a queue created over API 3.0 may
+// have an underscore in its name; 2.0 reaches it but cannot create one.
+TEST(QueueNameRuleTest, CreateRefusesUnderscoresEveryOtherActionTakesThem) {
+  EXPECT_EQ(
+      ErrorOf(ParseCreateQueue({{"queueName", "order_events"}}, kOptions)),
+      MakeCmqError(ErrorKind::kInvalidQueueName));
+  const Params name = {{"queueName", "order_events"}};
+  EXPECT_OK(ParseQueueName(name));
+  EXPECT_OK(ParseSetQueueAttributes(name, kOptions));
+  EXPECT_OK(
+      ParseSendMessage({{"queueName", "order_events"}, {"msgBody", "x"}}));
+  EXPECT_OK(ParseBatchSendMessage(
+      {{"queueName", "order_events"}, {"msgBody.0", "x"}}));
+  EXPECT_OK(ParseReceiveMessage(name));
+  EXPECT_OK(ParseBatchReceiveMessage(
+      {{"queueName", "order_events"}, {"numOfMsg", "2"}}));
+  EXPECT_OK(ParseDeleteMessage(
+      {{"queueName", "order_events"}, {"receiptHandle", "h"}}));
+  EXPECT_OK(ParseBatchDeleteMessage(
+      {{"queueName", "order_events"}, {"receiptHandle.0", "h"}}));
+  EXPECT_OK(ParseRewindQueue(
+      {{"queueName", "order_events"}, {"startConsumeTime", "1700000000"}}));
+}
+
+TEST(QueueNameRuleTest, NamesOutsideTheApi3RuleAreStillFormatErrors) {
+  for (const char* bad : {"_orders", "9lives", "a.b", "a/b"}) {
+    SCOPED_TRACE(bad);
+    const Params name = {{"queueName", bad}};
+    EXPECT_EQ(ModuleOf(ParseQueueName(name)), 10020);
+    EXPECT_EQ(ModuleOf(ParseSetQueueAttributes(name, kOptions)), 10020);
+    EXPECT_EQ(
+        ModuleOf(ParseSendMessage({{"queueName", bad}, {"msgBody", "x"}})),
+        10020);
+    EXPECT_EQ(ModuleOf(ParseReceiveMessage(name)), 10020);
+    EXPECT_EQ(ModuleOf(ParseDeleteMessage(
+                  {{"queueName", bad}, {"receiptHandle", "h"}})),
+              10020);
+    EXPECT_EQ(ModuleOf(ParseRewindQueue(
+                  {{"queueName", bad}, {"startConsumeTime", "1"}})),
+              10020);
+  }
+}
+
 // --- CreateQueue ---
 
 TEST(ParseCreateQueueTest, OnlyTheNameIsRequired) {

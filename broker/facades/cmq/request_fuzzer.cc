@@ -26,7 +26,7 @@ void CheckCmqError(const absl::StatusOr<T>& r) {
 }
 
 void CheckQueueName(const std::string& name) {
-  RMQ_CHECK(IsValidQueueName(name));
+  RMQ_CHECK(IsValidExistingQueueName(name));
 }
 
 void ParseEveryAction(const Params& p) {
@@ -39,7 +39,7 @@ void ParseEveryAction(const Params& p) {
 
   auto create = ParseCreateQueue(p, options);
   CheckCmqError(create);
-  if (create.ok()) CheckQueueName(create->queue_name);
+  if (create.ok()) RMQ_CHECK(IsValidQueueName(create->queue_name));
 
   auto list = ParseListQueue(p);
   CheckCmqError(list);
