@@ -3,6 +3,8 @@
 // facades' core libraries use them without depending on Beast.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -24,5 +26,17 @@ struct QueryItem {
 };
 // The non-empty '&'-separated items of `raw`, in order.
 std::vector<QueryItem> SplitQuery(absl::string_view raw);
+
+// `s` with its %XX escapes decoded, and '+' as a space when `plus_is_space`
+// (form bodies and query strings as browsers and SDKs write them); nullopt
+// when an escape is malformed. The result may hold any bytes.
+std::optional<std::string> PercentDecode(absl::string_view s,
+                                         bool plus_is_space);
+
+// The decoded value of the first parameter called `name` in `encoded`, a
+// query string or a form body (names compared after decoding, '+' as a
+// space); nullopt when there is none or its value does not decode.
+std::optional<std::string> UrlEncodedValue(absl::string_view encoded,
+                                           absl::string_view name);
 
 }  // namespace rewindmq::httpd

@@ -11,6 +11,7 @@
 #include "broker/facades/cmq/cmq_handler.h"
 #include "broker/facades/dms/handler.h"
 #include "broker/facades/remoting/server.h"
+#include "broker/facades/tdmq/tdmq_handler.h"
 #include "broker/http/health.h"
 #include "broker/http/http_server.h"
 #include "broker/http/router.h"
@@ -26,6 +27,7 @@ struct ServerComponents {
   // The facades, borrowed by the router.
   std::unique_ptr<facade::cmq::CmqHandler> cmq;
   std::unique_ptr<facade::dms::DmsHandler> dms;
+  std::unique_ptr<facade::tdmq::TdmqHandler> tdmq;
   httpd::HealthHandler health;
   httpd::Router router;
   std::unique_ptr<httpd::HttpServer> http;
@@ -72,21 +74,31 @@ absl::Status OpenBackend(const ServerConfig& config,
 }
 
 // Builds the facade handlers and registers every route, in the order the
-// product requires: health; CMQ on /v2/index.php and on / with an Action
-// parameter; DMS under /v2/. Anything else gets the 404 of the facade whose
-// prefix it matches, or a plain JSON 404 (the router's fallback).
-// `address` is the bound host:port (DMS advertises it).
+// product requires: health; TDMQ (API 3.0) on / for requests whose head
+// says so (X-TC-Action, a TC3 Authorization, Version=2020-02-17 in the
+// query); CMQ 2.0 on /v2/index.php and on / with an Action parameter; TDMQ
+// for a v1 form that names its version in the body; DMS under /v2/.
+// Anything else gets the 404 of the facade whose prefix it matches, or a
+// plain JSON 404 (the router's fallback). `address` is the bound host:port
+// (DMS advertises it).
 void RegisterRoutes(const ServerConfig& config, const std::string& address,
                     ServerComponents& c) {
   c.router.Add(httpd::HealthRoute(&c.health));
 
+  // One set of CMQ credentials serves both CMQ faces (tdmq-cmq-v3.md §4.1).
   facade::cmq::CmqConfig cmq;
+  facade::tdmq::TdmqConfig tdmq;
   for (const Credential& k : config.cmq_credentials) {
     cmq.secret_keys[k.id] = k.secret;
+    tdmq.secret_keys[k.id] = k.secret;
   }
+  c.tdmq = std::make_unique<facade::tdmq::TdmqHandler>(c.broker.get(),
+                                                       std::move(tdmq));
+  facade::tdmq::RegisterTdmqRoutes(c.router, c.tdmq.get());
   c.cmq =
       std::make_unique<facade::cmq::CmqHandler>(c.broker.get(), std::move(cmq));
   facade::cmq::RegisterCmqRoutes(c.router, c.cmq.get());
+  facade::tdmq::RegisterTdmqFormRoute(c.router, c.tdmq.get());
 
   facade::dms::DmsConfig dms;
   for (const Credential& k : config.dms_credentials) {
@@ -108,6 +120,7 @@ broker::BrokerOptions BrokerOptionsFor(const ServerConfig& config,
   }
   options.topic_retention = config.retention;
   options.retention_interval = config.retention_check_interval;
+  options.max_cmq_queues = config.cmq_max_queues;
   return options;
 }
 

@@ -297,6 +297,12 @@ absl::Status ApplyMaxConnections(absl::string_view value,
   return absl::OkStatus();
 }
 
+absl::Status ApplyCmqMaxQueues(absl::string_view value, ServerConfig* config) {
+  RMQ_ASSIGN_OR_RETURN(const int64_t n, ParseInt(value, 1, 1'000'000));
+  config->cmq_max_queues = static_cast<int>(n);
+  return absl::OkStatus();
+}
+
 absl::Status ApplyBodyBudget(absl::string_view value, ServerConfig* config) {
   RMQ_ASSIGN_OR_RETURN(const int64_t mib, ParseInt(value, 1, 1 << 20));
   config->body_budget = static_cast<uint64_t>(mib) << 20;
@@ -371,6 +377,10 @@ constexpr Setting kSettings[] = {
      "when empty, they are not. Prefer the environment or the config file "
      "to a flag, which other users can see.",
      ApplyCmqCredentials},
+    {"cmq-max-queues", "N", "1000",
+     "CMQ queues an instance may hold, counting those created over API 2.0 "
+     "and over API 3.0 (TDMQ) alike.",
+     ApplyCmqMaxQueues},
     {"dms-credentials", "AK:SK,...", "",
      "DMS access key pairs. When set, DMS AK/SK signatures are checked; "
      "when empty, they are not.",

@@ -95,6 +95,8 @@ struct ServerConfig {
   int io_threads = 2;
   // --max-connections
   int max_connections = 1024;
+  // --cmq-max-queues: CMQ queues per instance, over both CMQ faces.
+  int cmq_max_queues = 1000;
   // --body-budget-mb: HTTP request bodies in memory at once, in bytes.
   uint64_t body_budget = uint64_t{256} << 20;
   // --idle-timeout-s: an idle keep-alive connection is closed after this.

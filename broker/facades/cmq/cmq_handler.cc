@@ -19,6 +19,9 @@ namespace http = boost::beast::http;
 
 using httpd::ToAbsl;
 
+// The version API 3.0 requests for TDMQ for CMQ carry.
+constexpr absl::string_view kApiV3Version = "2020-02-17";
+
 httpd::Response JsonResponse(httpd::Status status, std::string body) {
   return httpd::MakeResponse(status, std::move(body), kContentType);
 }
@@ -282,19 +285,26 @@ std::vector<httpd::Route> CmqRoutes(CmqHandler* handler) {
                     .handler = handler,
                     .body_limit = body_limit,
                     .render_error = RenderCmqTransportError});
-  routes.push_back({.name = "cmq-root",
-                    .matcher = httpd::RouteMatcher::Exact("/"),
-                    .accepts =
-                        [](const httpd::Request& req) {
-                          return httpd::HasUrlEncodedParameter(
-                                     httpd::TargetQuery(ToAbsl(req.target())),
-                                     "Action") ||
-                                 httpd::HasUrlEncodedParameter(
-                                     absl::string_view(req.body()), "Action");
-                        },
-                    .handler = handler,
-                    .body_limit = body_limit,
-                    .render_error = RenderCmqTransportError});
+  routes.push_back(
+      {.name = "cmq-root",
+       .matcher = httpd::RouteMatcher::Exact("/"),
+       .accepts =
+           [](const httpd::Request& req) {
+             const absl::string_view query =
+                 httpd::TargetQuery(ToAbsl(req.target()));
+             const absl::string_view body(req.body());
+             // API 3.0's signature v1 form (tdmq-cmq-v3.md
+             // §2.1 row 4) also has an Action; it names the
+             // 3.0 version, which CMQ 2.0 requests never do.
+             if (httpd::UrlEncodedValue(body, "Version") == kApiV3Version) {
+               return false;
+             }
+             return httpd::HasUrlEncodedParameter(query, "Action") ||
+                    httpd::HasUrlEncodedParameter(body, "Action");
+           },
+       .handler = handler,
+       .body_limit = body_limit,
+       .render_error = RenderCmqTransportError});
   return routes;
 }
 

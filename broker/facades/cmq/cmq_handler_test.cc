@@ -154,6 +154,55 @@ TEST_F(CmqHandlerTest, UnknownQueueIsQueueNotExisted) {
   EXPECT_EQ(a->Message(), "(10100)queue is not existed, or deleted");
 }
 
+TEST_F(CmqHandlerTest, CreateQueueRefusesAnUnderscoreInTheName) {
+  auto a = Post("Action=CreateQueue&queueName=order_events");
+  EXPECT_EQ(a->Code(), 4000);
+  EXPECT_EQ(a->Message(), "(10020)queue name format error");
+  EXPECT_EQ(Get("Action=GetQueueAttributes&queueName=order_events")->Code(),
+            4440);
+}
+
+// tdmq-cmq-v3.md 7.1: a queue created over API 3.0 is reachable over 2.0.
+TEST_F(CmqHandlerTest, EveryOtherActionReachesAnApi3QueueWithAnUnderscore) {
+  ASSERT_OK(broker_->cmq().CreateQueue(
+      broker_->default_instance(), "order_events",
+      {.api = broker::CmqApi::kV3, .rewind_seconds = 600}));
+  EXPECT_EQ(Get("Action=GetQueueAttributes&queueName=order_events")->Code(), 0);
+  EXPECT_EQ(Post("Action=SetQueueAttributes&queueName=order_events&"
+                 "visibilityTimeout=45")
+                ->Code(),
+            0);
+  ASSERT_EQ(Post("Action=SendMessage&queueName=order_events&msgBody=a")->Code(),
+            0);
+  ASSERT_EQ(Post("Action=BatchSendMessage&queueName=order_events&"
+                 "msgBody.0=b&msgBody.1=c")
+                ->Code(),
+            0);
+  auto received = Get("Action=ReceiveMessage&queueName=order_events");
+  ASSERT_EQ(received->Code(), 0) << received->response->body();
+  EXPECT_EQ(received->Json().at("msgBody").as_string(), "a");
+  auto deleted = Post(absl::StrCat(
+      "Action=DeleteMessage&queueName=order_events&receiptHandle=",
+      std::string(received->Json().at("receiptHandle").as_string())));
+  EXPECT_EQ(deleted->Code(), 0);
+  auto batch =
+      Get("Action=BatchReceiveMessage&queueName=order_events&numOfMsg=2");
+  ASSERT_EQ(batch->Code(), 0) << batch->response->body();
+  const json::object batch_json = batch->Json();
+  const json::array& msgs = batch_json.at("msgInfoList").as_array();
+  ASSERT_EQ(msgs.size(), 2u);
+  auto batch_deleted = Post(absl::StrCat(
+      "Action=BatchDeleteMessage&queueName=order_events&receiptHandle.0=",
+      std::string(msgs[0].at("receiptHandle").as_string()), "&receiptHandle.1=",
+      std::string(msgs[1].at("receiptHandle").as_string())));
+  EXPECT_EQ(batch_deleted->Code(), 0) << batch_deleted->response->body();
+  EXPECT_EQ(Get("Action=RewindQueue&queueName=order_events&"
+                "startConsumeTime=1700000000")
+                ->Code(),
+            0);
+  EXPECT_EQ(Post("Action=DeleteQueue&queueName=order_events")->Code(), 0);
+}
+
 TEST_F(CmqHandlerTest, SendReceiveDeleteRoundTrip) {
   CreateQueue("q1");
   auto sent = Post("Action=SendMessage&queueName=q1&msgBody=hello+world");
@@ -446,6 +495,10 @@ TEST(CmqRoutesTest, ServesIndexPhpAlwaysAndRootOnlyWithAnAction) {
             nullptr);
   EXPECT_EQ(router.Match(MakeRequest("GET", "/")), nullptr);
   EXPECT_EQ(router.Match(MakeRequest("GET", "/v2/other.php?Action=x")),
+            nullptr);
+  // An API 3.0 form (signature v1) names version 2020-02-17: not ours.
+  EXPECT_EQ(router.Match(MakeRequest(
+                "POST", "/", "Action=DescribeCmqQueues&Version=2020-02-17")),
             nullptr);
 }
 
