@@ -36,7 +36,7 @@ PACKAGES=(
   librocksdb-dev libprotobuf-dev protobuf-compiler libabsl-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format
+  clang-format python3-venv
 )
 
 as_root() {
@@ -100,10 +100,17 @@ install_rocketmq_clients() {
   fi
 }
 
-# The npm packages of tests/dms_sdk (package-lock.json), when node_modules is
-# missing or older than the lock file.
+# The npm packages of tests/dms_sdk and tests/tdmq_sdk (package-lock.json),
+# when node_modules is missing or older than the lock file; and the Huawei
+# Cloud Java, Python and Go SDKs pinned by tests/dms_sdk_{java,python,go},
+# into the build folder (build/m2, build/pyvenv-dms-sdk, build/gomod) so the
+# tests run offline.
 install_node_modules() {
   "$ROOT/tests/dms_sdk/install.sh"
+  "$ROOT/tests/tdmq_sdk/install.sh"
+  "$ROOT/tests/dms_sdk_java/run.sh" --fetch-only --repo "$BUILD_ROOT/m2"
+  "$ROOT/tests/dms_sdk_python/install.sh" --venv "$BUILD_ROOT/pyvenv-dms-sdk"
+  "$ROOT/tests/dms_sdk_go/run.sh" --fetch-only --cache "$BUILD_ROOT/gomod"
 }
 
 # configure_and_build DIR [cmake args...]
