@@ -63,6 +63,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "broker/facades/dms/signature.h"
+#include "broker/facades/tdmq/signature.h"
 #include "broker/http/test_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -474,6 +475,61 @@ Build CmqPost(std::string params) {
   return Cmq({.method = "POST", .params = std::move(params)});
 }
 
+// ---- TDMQ (API 3.0) -------------------------------------------------------
+
+// A JSON POST to "/" as the TDMQ SDKs send it, signed with TC3-HMAC-SHA256
+// (tdmq-cmq-v3.md §4) with the CMQ credentials unless told otherwise.
+struct TdmqReq {
+  std::string action;
+  std::string body = "{}";
+  std::string method = "POST";
+  // Empty: no X-TC-Version header.
+  std::string version = "2020-02-17";
+  bool sign = true;
+  std::string secret_key = kCmqSecretKey;
+  // Added to the current time for X-TC-Timestamp.
+  int64_t skew_seconds = 0;
+  // Sent instead of `body` once the signature is made, when not empty.
+  std::string sent_body;
+  std::string content_type = "application/json";
+};
+
+Build Tdmq(TdmqReq r) {
+  return [r](const Env& env) {
+    const int64_t ts = absl::ToUnixSeconds(absl::Now()) + r.skew_seconds;
+    const std::string timestamp = absl::StrCat(ts);
+    const std::string host = env.host();
+    HttpHeaders headers = {{"Host", host},
+                           {"Content-Type", r.content_type},
+                           {"X-TC-Action", r.action},
+                           {"X-TC-Timestamp", timestamp}};
+    if (!r.version.empty()) headers.push_back({"X-TC-Version", r.version});
+    if (r.sign) {
+      namespace tdmq = rewindmq::facade::tdmq;
+      const tdmq::Tc3Request signed_request{
+          .method = r.method,
+          .path = "/",
+          .query = "",
+          .body = r.body,
+          .header =
+              [&](absl::string_view name) -> std::optional<absl::string_view> {
+            if (name == "content-type") return r.content_type;
+            if (name == "host") return host;
+            return std::nullopt;
+          }};
+      headers.push_back(
+          {"Authorization",
+           tdmq::Tc3Authorization(signed_request, {.secret_id = kCmqSecretId,
+                                                   .secret_key = r.secret_key,
+                                                   .service = "tdmq",
+                                                   .signed_host = host,
+                                                   .timestamp = ts})});
+    }
+    return HttpRequest(r.method, "/", headers,
+                       r.sent_body.empty() ? r.body : r.sent_body);
+  };
+}
+
 // ---- DMS ------------------------------------------------------------------
 
 std::string SdkDate(absl::Time t) {
@@ -553,6 +609,7 @@ enum class Format {
   kDms,    // {"error_code":"DMS.xxxxxxxx","error_msg"} + X-Request-Id
   kApigw,  // 401 {"error_code":"APIGW.0301","error_msg","request_id"}
   kPlain,  // the HTTP layer's {"error":{"code","message","request_id"}}
+  kTdmq,   // HTTP 200, {"Response":{"Error":{"Code","Message"},"RequestId"}}
 };
 
 struct Expect {
@@ -581,6 +638,9 @@ Expect DmsSuccess(int status = 200) { return {Format::kDms, status, "", ""}; }
 Expect AuthError(std::string reason) {
   return {Format::kApigw, 401, "APIGW.0301", std::move(reason)};
 }
+Expect TdmqError(std::string code, std::string text = "") {
+  return {Format::kTdmq, 200, std::move(code), std::move(text)};
+}
 Expect HttpError(int status, std::string code) {
   return {Format::kPlain, status, std::move(code), "", /*closes=*/true};
 }
@@ -592,7 +652,7 @@ Expect Closing(Expect e) {
 // One row of the catalogue.
 struct Case {
   std::string name;
-  std::string facade;  // "cmq", "dms" or "http"
+  std::string facade;  // "cmq", "dms", "tdmq" or "http"
   Build request;
   Expect expect;
 };
@@ -670,6 +730,23 @@ void CheckAnswer(const Expect& e, const HttpResult& r) {
           << r.body;
       EXPECT_EQ(StrField(*body, "request_id"), request_id) << r.body;
       break;
+    case Format::kTdmq: {
+      EXPECT_THAT(r.Header("Content-Type"),
+                  ::testing::StartsWith("application/json"));
+      EXPECT_EQ(body->size(), 1u) << r.body;
+      const json::value* response = body->if_contains("Response");
+      ASSERT_TRUE(response != nullptr && response->is_object()) << r.body;
+      const json::object& o = response->get_object();
+      EXPECT_EQ(StrField(o, "RequestId").size(), 36u) << r.body;
+      const json::value* error = o.if_contains("Error");
+      ASSERT_TRUE(error != nullptr && error->is_object()) << r.body;
+      EXPECT_EQ(o.size(), 2u) << "only Error and RequestId: " << r.body;
+      EXPECT_EQ(StrField(error->get_object(), "Code"), e.code) << r.body;
+      EXPECT_THAT(StrField(error->get_object(), "Message"),
+                  ::testing::HasSubstr(e.message))
+          << r.body;
+      break;
+    }
     case Format::kPlain: {
       const json::value* error = body->if_contains("error");
       ASSERT_TRUE(error != nullptr && error->is_object()) << r.body;
@@ -874,6 +951,109 @@ class BadInputTest : public ::testing::Test {
   ServerProcess server_;
   Env env_;
 };
+
+// ---- TDMQ (API 3.0) cases: tdmq-cmq-v3.md §3.3, §4.7, §6 -------------------
+
+std::vector<Case> TdmqCases() {
+  auto create = [](std::string body) {
+    return Tdmq({.action = "CreateCmqQueue", .body = std::move(body)});
+  };
+  std::vector<Case> c;
+  auto add = [&c](std::string name, Build b, Expect e) {
+    c.push_back({std::move(name), "tdmq", std::move(b), std::move(e)});
+  };
+  // Authentication (the server has CMQ credentials: strict mode).
+  add("tdmq unsigned", Tdmq({.action = "DescribeCmqQueues", .sign = false}),
+      TdmqError("AuthFailure.InvalidAuthorization"));
+  add("tdmq wrong key",
+      Tdmq({.action = "DescribeCmqQueues", .secret_key = "wrong"}),
+      TdmqError("AuthFailure.SignatureFailure"));
+  add("tdmq timestamp 301 s old",
+      Tdmq({.action = "DescribeCmqQueues", .skew_seconds = -301}),
+      TdmqError("AuthFailure.SignatureExpire"));
+  add("tdmq timestamp 301 s ahead",
+      Tdmq({.action = "DescribeCmqQueues", .skew_seconds = 301}),
+      TdmqError("AuthFailure.SignatureExpire"));
+  add("tdmq body swapped after signing",
+      Tdmq({.action = "DeleteCmqQueue",
+            .body = R"({"QueueName":"nothere"})",
+            .sent_body = absl::StrCat(R"({"QueueName":")", kQueue, R"("})")}),
+      TdmqError("AuthFailure.SignatureFailure"));
+  // Action, version, method.
+  add("tdmq no version", Tdmq({.action = "DescribeCmqQueues", .version = ""}),
+      TdmqError("MissingParameter", "Version"));
+  add("tdmq old version",
+      Tdmq({.action = "DescribeCmqQueues", .version = "2019-03-04"}),
+      TdmqError("NoSuchVersion"));
+  add("tdmq unknown action", Tdmq({.action = "DropEverything"}),
+      TdmqError("InvalidAction"));
+  add("tdmq pulsar action", Tdmq({.action = "ReceiveMessage"}),
+      TdmqError("UnsupportedOperation"));
+  add("tdmq PUT", Tdmq({.action = "DescribeCmqQueues", .method = "PUT"}),
+      TdmqError("UnsupportedProtocol"));
+  // Bodies and types.
+  add("tdmq invalid JSON", create("{"), TdmqError("InvalidParameter"));
+  add("tdmq JSON array", create("[1,2]"), TdmqError("InvalidParameter"));
+  add("tdmq JSON nested 100000 deep",
+      create(std::string(100000, '[') + std::string(100000, ']')),
+      TdmqError("InvalidParameter"));
+  add("tdmq repeated key",
+      create(R"({"QueueName":"bi-new1","QueueName":"bi-new2"})"),
+      TdmqError("InvalidParameter", "repeated"));
+  add("tdmq invalid UTF-8", create("{\"QueueName\":\"bi\xff\"}"),
+      TdmqError("InvalidParameter"));
+  add("tdmq name as number", create(R"({"QueueName":42})"),
+      TdmqError("InvalidParameter"));
+  add("tdmq fraction", create(R"({"QueueName":"biNew","MaxMsgSize":2048.5})"),
+      TdmqError("InvalidParameter"));
+  add("tdmq 1e400", create(R"({"QueueName":"biNew","MaxMsgSize":1e400})"),
+      TdmqError("InvalidParameter"));
+  add("tdmq negative u64", create(R"({"QueueName":"biNew","MaxMsgSize":-1})"),
+      TdmqError("InvalidParameterValue"));
+  add("tdmq beyond 64 bits",
+      create(R"({"QueueName":"biNew","MaxMsgSize":184467440737095516160})"),
+      TdmqError("InvalidParameter"));
+  add("tdmq unknown key", create(R"({"QueueName":"biNew","Colour":"red"})"),
+      TdmqError("UnknownParameter", "Colour"));
+  add("tdmq path trick in a name", create(R"({"QueueName":"../biOrders"})"),
+      TdmqError("InvalidParameterValue"));
+  add("tdmq NUL in a name",
+      Tdmq({.action = "DeleteCmqQueue",
+            .body = absl::StrCat(R"({"QueueName":")", kQueue, R"(\u0000"})")}),
+      TdmqError("ResourceNotFound"));
+  add("tdmq empty name", create(R"({"QueueName":""})"),
+      TdmqError("MissingParameter", "QueueName"));
+  // State the request may not change.
+  add("tdmq existing queue, other case",
+      create(absl::StrCat(R"({"QueueName":")", absl::AsciiStrToUpper(kQueue),
+                          R"("})")),
+      TdmqError("ResourceInUse.Queue"));
+  add("tdmq rewind off",
+      Tdmq({.action = "RewindCmqQueue",
+            .body = absl::StrCat(R"({"QueueName":")", kQueue2,
+                                 R"(","StartConsumeTime":1700000000})")}),
+      TdmqError("FailedOperation"));
+  add("tdmq rewind before the window",
+      Tdmq({.action = "RewindCmqQueue",
+            .body = absl::StrCat(R"({"QueueName":")", kQueue,
+                                 R"(","StartConsumeTime":1000000000})")}),
+      TdmqError("InvalidParameterValue"));
+  add("tdmq empty message",
+      Tdmq({.action = "SendCmqMsg",
+            .body = absl::StrCat(R"({"QueueName":")", kQueue,
+                                 R"(","MsgContent":""})")}),
+      TdmqError("InvalidParameterValue"));
+  add("tdmq limit 0",
+      Tdmq({.action = "DescribeCmqQueues", .body = R"({"Limit":0})"}),
+      TdmqError("InvalidParameterValue"));
+  add("tdmq body over 4 MiB",
+      Tdmq({.action = "SendCmqMsg",
+            .body =
+                absl::StrCat(R"({"QueueName":")", kQueue, R"(","MsgContent":")",
+                             std::string(5 << 20, 'x'), R"("})")}),
+      Closing(TdmqError("RequestSizeLimitExceeded")));
+  return c;
+}
 
 // ---------------------------------------------------------------------------
 // The catalogue.
@@ -1578,18 +1758,19 @@ TEST_F(BadInputTest, EveryHostileRequestGetsTheVendorErrorAndChangesNothing) {
   }
 
   std::vector<Case> cases = CmqCases();
-  for (std::vector<Case> more : {DmsCases(), HttpCases()}) {
+  for (std::vector<Case> more : {DmsCases(), TdmqCases(), HttpCases()}) {
     for (Case& c : more) cases.push_back(std::move(c));
   }
   EXPECT_GE(cases.size(), 50u);
-  int cmq = 0, dms = 0;
+  int cmq = 0, dms = 0, tdmq = 0;
   for (const Case& c : cases) {
     cmq += c.facade == "cmq";
     dms += c.facade == "dms";
+    tdmq += c.facade == "tdmq";
   }
   std::cout << "bad-input catalogue: " << cases.size() << " cases (" << cmq
-            << " cmq, " << dms << " dms, " << cases.size() - cmq - dms
-            << " http)\n";
+            << " cmq, " << dms << " dms, " << tdmq << " tdmq, "
+            << cases.size() - cmq - dms - tdmq << " http)\n";
 
   for (const Case& c : cases) {
     RunCase(c);
