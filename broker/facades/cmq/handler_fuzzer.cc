@@ -29,6 +29,7 @@
 #include "broker/broker.h"
 #include "broker/facades/cmq/cmq_handler.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/fuzz_harness.h"
 #include "tests/testing/temp_dir.h"
 
 namespace rewindmq::facade::cmq {
@@ -85,16 +86,8 @@ class Harness {
  public:
   Harness() {
     broker::BrokerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.clock = &clock_;
-    options.start_timer_thread = false;
     options.cmq_min_max_msg_heap_num = 1;
-    options.store.segment_bytes = 1 << 20;
-    options.store.durability = storage::Durability::kNever;
-    absl::StatusOr<std::unique_ptr<broker::Broker>> b =
-        broker::Broker::Open(options);
-    RMQ_CHECK(b.ok());
-    broker_ = *std::move(b);
+    broker_ = rmqtest::OpenFuzzBroker(dir_, &clock_, std::move(options));
     handler_ = std::make_unique<CmqHandler>(broker_.get(), CmqConfig{});
   }
   ~Harness() {
@@ -128,13 +121,6 @@ class Harness {
   std::unique_ptr<CmqHandler> handler_;
 };
 
-Harness* harness = nullptr;
-
-void DeleteHarness() {
-  delete harness;
-  harness = nullptr;
-}
-
 }  // namespace
 }  // namespace rewindmq::facade::cmq
 
@@ -145,19 +131,9 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rewindmq::facade::cmq;
-  static int inputs = 0;
-  if (inputs++ % kInputsPerBroker == 0) {
-    const bool first = harness == nullptr;
-    delete harness;
-    harness = new Harness();
-    // Registered after RocksDB's own statics exist, so it runs before they
-    // are destroyed (a Broker destroyed after them aborts the exit).
-    if (first) std::atexit(DeleteHarness);
-  }
-  absl::string_view in(reinterpret_cast<const char*>(data), size);
-  absl::string_view line = in.substr(0, in.find('\n'));
-  absl::string_view body =
-      line.size() < in.size() ? in.substr(line.size() + 1) : "";
+  Harness& harness = rmqtest::RotatingHarness<Harness>(kInputsPerBroker);
+  const auto [line, body] = rmqtest::SplitFirstLine(
+      absl::string_view(reinterpret_cast<const char*>(data), size));
   absl::string_view method = "GET";
   absl::string_view target = line;
   if (size_t sp = line.find(' '); sp != absl::string_view::npos) {
@@ -165,6 +141,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     target = line.substr(sp + 1);
   }
   if (method.empty()) method = "GET";
-  harness->Run(method, target, body);
+  harness.Run(method, target, body);
   return 0;
 }

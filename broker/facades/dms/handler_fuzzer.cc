@@ -29,6 +29,7 @@
 #include "broker/broker.h"
 #include "broker/facades/dms/handler.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/fuzz_harness.h"
 #include "tests/testing/temp_dir.h"
 
 namespace rewindmq::facade::dms {
@@ -89,17 +90,9 @@ class Harness {
  public:
   Harness() {
     broker::BrokerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.clock = &clock_;
-    options.start_timer_thread = false;
     options.instances = {
         {std::string(broker::kDefaultInstanceId), "rewindmq", 2}};
-    options.store.segment_bytes = 1 << 20;
-    options.store.durability = storage::Durability::kNever;
-    absl::StatusOr<std::unique_ptr<broker::Broker>> b =
-        broker::Broker::Open(options);
-    RMQ_CHECK(b.ok());
-    broker_ = *std::move(b);
+    broker_ = rmqtest::OpenFuzzBroker(dir_, &clock_, std::move(options));
     DmsConfig config;
     config.clock = &clock_;
     handler_ = std::make_unique<DmsHandler>(*broker_, std::move(config));
@@ -125,13 +118,6 @@ class Harness {
   std::unique_ptr<DmsHandler> handler_;
 };
 
-Harness* harness = nullptr;
-
-void DeleteHarness() {
-  delete harness;
-  harness = nullptr;
-}
-
 }  // namespace
 }  // namespace rewindmq::facade::dms
 
@@ -142,19 +128,9 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rewindmq::facade::dms;
-  static int inputs = 0;
-  if (inputs++ % kInputsPerBroker == 0) {
-    const bool first = harness == nullptr;
-    delete harness;
-    harness = new Harness();
-    // Registered after RocksDB's own statics exist, so it runs before they
-    // are destroyed (a Broker destroyed after them aborts the exit).
-    if (first) std::atexit(DeleteHarness);
-  }
-  absl::string_view in(reinterpret_cast<const char*>(data), size);
-  absl::string_view line = in.substr(0, in.find('\n'));
-  absl::string_view body =
-      line.size() < in.size() ? in.substr(line.size() + 1) : "";
+  Harness& harness = rmqtest::RotatingHarness<Harness>(kInputsPerBroker);
+  const auto [line, body] = rmqtest::SplitFirstLine(
+      absl::string_view(reinterpret_cast<const char*>(data), size));
   absl::string_view method = "GET";
   absl::string_view target = line;
   if (size_t sp = line.find(' '); sp != absl::string_view::npos) {
@@ -162,6 +138,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     target = line.substr(sp + 1);
   }
   if (method.empty()) method = "GET";
-  harness->Run(method, target, body);
+  harness.Run(method, target, body);
   return 0;
 }

@@ -19,14 +19,15 @@
 #include <optional>
 #include <string>
 
-#include "absl/strings/strip.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "base/check.h"
 #include "base/logging.h"
 #include "broker/broker.h"
 #include "broker/facades/tdmq/tdmq_handler.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/fuzz_harness.h"
 #include "tests/testing/temp_dir.h"
 
 namespace rewindmq::facade::tdmq {
@@ -68,16 +69,8 @@ class Harness {
  public:
   Harness() {
     broker::BrokerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.clock = &clock_;
-    options.start_timer_thread = false;
     options.cmq_min_max_msg_heap_num = 1;
-    options.store.segment_bytes = 1 << 20;
-    options.store.durability = storage::Durability::kNever;
-    absl::StatusOr<std::unique_ptr<broker::Broker>> b =
-        broker::Broker::Open(options);
-    RMQ_CHECK(b.ok());
-    broker_ = *std::move(b);
+    broker_ = rmqtest::OpenFuzzBroker(dir_, &clock_, std::move(options));
     handler_ = std::make_unique<TdmqHandler>(broker_.get(), TdmqConfig{});
   }
   ~Harness() {
@@ -121,13 +114,6 @@ class Harness {
   std::unique_ptr<TdmqHandler> handler_;
 };
 
-Harness* harness = nullptr;
-
-void DeleteHarness() {
-  delete harness;
-  harness = nullptr;
-}
-
 }  // namespace
 }  // namespace rewindmq::facade::tdmq
 
@@ -137,24 +123,15 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace rewindmq::facade::tdmq;
-  static int inputs = 0;
-  if (inputs++ % kInputsPerBroker == 0) {
-    const bool first = harness == nullptr;
-    delete harness;
-    harness = new Harness();
-    // Registered after RocksDB's own statics exist, so it runs before they
-    // are destroyed (a Broker destroyed after them aborts the exit).
-    if (first) std::atexit(DeleteHarness);
-  }
-  absl::string_view in(reinterpret_cast<const char*>(data), size);
-  absl::string_view action = in.substr(0, in.find('\n'));
-  absl::string_view body =
-      action.size() < in.size() ? in.substr(action.size() + 1) : "";
-  // Header values cannot hold CR, LF or NUL; Beast would refuse them.
+  using rewindmq::facade::tdmq::Harness;
+  Harness& harness = rmqtest::RotatingHarness<Harness>(
+      rewindmq::facade::tdmq::kInputsPerBroker);
+  const auto [action, body] = rmqtest::SplitFirstLine(
+      absl::string_view(reinterpret_cast<const char*>(data), size));
+  // Header values cannot hold CR or NUL; Beast would refuse them.
   for (char c : action) {
     if (c == '\r' || c == '\0') return 0;
   }
-  harness->Run(action, body);
+  harness.Run(action, body);
   return 0;
 }
