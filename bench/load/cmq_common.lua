@@ -57,6 +57,24 @@ function M.count(status, body)
   end
 end
 
+-- Message bodies of CMQ_MSG_SIZE bytes (default 128): `prefix`, a counter
+-- of this thread, padding; each call of the returned function gives the
+-- next one, form-encoded.
+function M.bodies(prefix)
+  local size = tonumber(os.getenv("CMQ_MSG_SIZE") or "128")
+  local pad = string.rep("x", math.max(0, size - 16))
+  local n = 0
+  return function()
+    n = n + 1
+    return M.urlencode(string.format("%s%015d", prefix, n) .. pad)
+  end
+end
+
+-- The response hook of the scripts that only count answers.
+function M.counting_response(status, headers, body)
+  M.count(status, body)
+end
+
 function M.urlencode(s)
   return (s:gsub("[^%w%-_%.~]", function(c)
     return string.format("%%%02X", string.byte(c))
