@@ -45,6 +45,7 @@ const std::string& Broker::default_instance() const {
 Topics& Broker::topics() { return core_->topics_; }
 ConsumerGroups& Broker::groups() { return core_->groups_; }
 CmqQueues& Broker::cmq() { return core_->cmq_; }
+CmqTopics& Broker::cmq_topics() { return core_->cmq_topics_; }
 ClientRegistry& Broker::clients() { return core_->clients_; }
 
 absl::StatusOr<ResetResult> Broker::ResetGroup(absl::string_view instance,

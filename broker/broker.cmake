@@ -4,6 +4,7 @@ add_library(rewindmq_broker
   ${CMAKE_CURRENT_LIST_DIR}/broker.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmq_queue_state.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmq_queues.cc
+  ${CMAKE_CURRENT_LIST_DIR}/cmq_topics.cc
   ${CMAKE_CURRENT_LIST_DIR}/core.cc
   ${CMAKE_CURRENT_LIST_DIR}/errors.cc
   ${CMAKE_CURRENT_LIST_DIR}/groups.cc
@@ -38,3 +39,4 @@ rmq_broker_test(cmq_queue_state_test)
 rmq_broker_test(topics_test)
 rmq_broker_test(groups_test)
 rmq_broker_test(cmq_queues_test)
+rmq_broker_test(cmq_topics_test)

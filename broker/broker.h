@@ -14,7 +14,8 @@
 // instances (namespaces), topics of N queues spread over named brokers,
 // consumer groups with committed offsets and online rewind (topics.h,
 // groups.h), and CMQ-style queues with per-message state, long polling and
-// RewindQueue (cmq_queues.h). Errors are absl::Status with a broker::Reason
+// RewindQueue (cmq_queues.h), and CMQ topics that fan messages out into
+// those queues (cmq_topics.h). Errors are absl::Status with a broker::Reason
 // payload (errors.h).
 #pragma once
 
@@ -28,6 +29,7 @@
 #include "absl/time/time.h"
 #include "broker/clients.h"
 #include "broker/cmq_queues.h"
+#include "broker/cmq_topics.h"
 #include "broker/errors.h"
 #include "broker/groups.h"
 #include "broker/names.h"
@@ -53,7 +55,8 @@ struct RetentionReport {
   int64_t cmq_messages_expired = 0;  // CMQ messages that became gone
 };
 
-// Owns the Store, the instances, and the topic, group and CMQ components.
+// Owns the Store, the instances, and the topic, group, CMQ queue and CMQ
+// topic components.
 //
 // Thread-safe: every method may be called from any thread. Calls are
 // synchronous and may wait on storage (fsync), except CmqQueues::
@@ -86,6 +89,8 @@ class Broker {
   Topics& topics();
   ConsumerGroups& groups();
   CmqQueues& cmq();
+  // CMQ topics and their queue subscriptions (API 3.0 only).
+  CmqTopics& cmq_topics();
   // Connected RocketMQ clients and their queue locks.
   ClientRegistry& clients();
 

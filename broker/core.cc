@@ -80,6 +80,15 @@ std::string CmqQueue(const std::string& prefix, absl::string_view lower_name) {
 std::string CmqQueuePrefix(const std::string& prefix) {
   return absl::StrCat(prefix, "q/");
 }
+std::string CmqTopic(const std::string& prefix, absl::string_view lower_name) {
+  return absl::StrCat(prefix, "ct/", lower_name);
+}
+std::string CmqTopicPrefix(const std::string& prefix) {
+  return absl::StrCat(prefix, "ct/");
+}
+std::string CmqTopicSeq(const std::string& prefix) {
+  return absl::StrCat(prefix, "ctseq");
+}
 std::string CmqFloor(QueueId q) {
   return absl::StrCat("s/", internal::Hex16(q.value), "/f");
 }
@@ -123,6 +132,7 @@ BrokerCore::BrokerCore(const BrokerOptions& options)
       topics_(this),
       groups_(this),
       cmq_(this),
+      cmq_topics_(this),
       clients_(options.clock) {}
 
 absl::StatusOr<std::unique_ptr<BrokerCore>> BrokerCore::Open(
@@ -189,6 +199,7 @@ absl::StatusOr<std::unique_ptr<BrokerCore>> BrokerCore::Open(
     RMQ_RETURN_IF_ERROR(core->LoadTopics(inst.get()));
     RMQ_RETURN_IF_ERROR(core->LoadGroups(inst.get()));
     RMQ_RETURN_IF_ERROR(core->LoadCmqQueues(inst.get()));
+    RMQ_RETURN_IF_ERROR(core->LoadCmqTopics(inst.get()));
     RMQ_RETURN_IF_ERROR(core->LoadSchedule(inst.get()));
   }
   RMQ_RETURN_IF_ERROR(core->DeleteOrphanQueues());

@@ -1,11 +1,13 @@
 // BrokerCore: the state behind Broker, Topics, ConsumerGroups and CmqQueues.
 // Internal to the broker; embedders use broker.h.
 //
-// Locking. Each instance has three registry mutexes (topics_mu, groups_mu,
-// cmq_mu); each (group, topic) offset table and each CMQ queue has its own
-// mutex. Order: a registry mutex may be held while taking a queue's or an
-// offset table's mutex, never the reverse; groups_mu may be held while
-// taking topics_mu (shared), never the reverse; waiters_mu_ and the timer
+// Locking. Each instance has four registry mutexes (topics_mu, groups_mu,
+// cmq_mu, cmq_topics_mu); each (group, topic) offset table and each CMQ queue
+// has its own mutex. Order: a registry mutex may be held while taking a queue's
+// or an offset table's mutex, never the reverse; groups_mu may be held while
+// taking topics_mu (shared), never the reverse; cmq_topics_mu may be held
+// while taking cmq_mu (shared), never the reverse, and CMQ topic calls send
+// to queues with cmq_topics_mu released; waiters_mu_ and the timer
 // queue's mutex are leaves. Storage calls are made under the narrowest
 // mutex that keeps them consistent. Callbacks of long polls run with no
 // broker mutex held.
@@ -29,6 +31,10 @@
 //   i/<inst>/gt/<group>/<topic>        the group has offsets for the topic
 //   i/<inst>/tg/<topic>/<group>        same link, by topic
 //   i/<inst>/q/<lower-case queue>      CMQ queue metadata and attributes
+//   i/<inst>/ct/<lower-case topic>     CMQ topic metadata with its
+//                                      subscriptions
+//   i/<inst>/ctseq                     CMQ topic and subscription numbers
+//                                      below these were handed out
 //   i/<inst>/sch/<due us hex16><seq hex16>  a delayed message waiting in the
 //                                      schedule store (proto
 //                                      ScheduledMessage)
@@ -63,6 +69,7 @@
 #include "broker/broker.h"
 #include "broker/clients.h"
 #include "broker/cmq_queue_state.h"
+#include "broker/cmq_topics.h"
 #include "broker/timer_queue.h"
 #include "storage/store.h"
 
@@ -163,6 +170,17 @@ class BrokerCore {
     absl::StatusOr<std::vector<CmqReceivedMessage>> result;
   };
 
+  // --- CMQ topics (cmq_topics.cc) ---
+  struct CmqSubscription {
+    uint64_t id = 0;  // the n of "sub-<n>"
+    CmqSubscriptionInfo info;
+  };
+  struct CmqTopic {
+    uint64_t id = 0;    // the n of "topic-<n>"
+    CmqTopicInfo info;  // subscription_count left 0 here
+    std::vector<CmqSubscription> subscriptions;  // creation order
+  };
+
   struct Instance {
     InstanceInfo info;
     std::string prefix;  // "i/<id>/"
@@ -187,6 +205,13 @@ class BrokerCore {
     absl::Mutex msg_id_mu;
     uint64_t next_msg_id ABSL_GUARDED_BY(msg_id_mu) = 1;
     uint64_t msg_id_limit ABSL_GUARDED_BY(msg_id_mu) = 1;
+
+    // CMQ topics by lower-case name, and the next topic and subscription
+    // numbers (never reused).
+    mutable absl::Mutex cmq_topics_mu;
+    std::map<std::string, CmqTopic> cmq_topics ABSL_GUARDED_BY(cmq_topics_mu);
+    uint64_t next_cmq_topic_id ABSL_GUARDED_BY(cmq_topics_mu) = 1;
+    uint64_t next_cmq_subscription_id ABSL_GUARDED_BY(cmq_topics_mu) = 1;
 
     // The schedule store (schedule.cc): delayed messages until due.
     absl::Mutex schedule_mu;
@@ -259,6 +284,9 @@ class BrokerCore {
   void ForgetWaitId(CmqWaitId id);
   CmqQueue* QueueOfWait(CmqWaitId id);
 
+  // CMQ topic helpers (cmq_topics.cc).
+  absl::Status LoadCmqTopics(Instance* inst);
+
   const BrokerOptions options_;
   Clock* const clock_;
   // Set by Broker::StopWaiting(): receives no longer park.
@@ -268,6 +296,7 @@ class BrokerCore {
   Topics topics_;
   ConsumerGroups groups_;
   CmqQueues cmq_;
+  CmqTopics cmq_topics_;
   ClientRegistry clients_;
   std::vector<std::unique_ptr<Instance>> instances_;
   std::string default_instance_;
@@ -327,6 +356,9 @@ std::string TopicGroupPrefix(const std::string& prefix,
                              absl::string_view topic);
 std::string CmqQueue(const std::string& prefix, absl::string_view lower_name);
 std::string CmqQueuePrefix(const std::string& prefix);
+std::string CmqTopic(const std::string& prefix, absl::string_view lower_name);
+std::string CmqTopicPrefix(const std::string& prefix);
+std::string CmqTopicSeq(const std::string& prefix);
 std::string CmqFloor(QueueId q);
 std::string CmqStatePrefix(QueueId q);
 std::string CmqState(QueueId q, int64_t offset);

@@ -88,6 +88,16 @@ absl::string_view ReasonName(Reason r) {
       return "wait_cancelled";
     case Reason::kShuttingDown:
       return "shutting_down";
+    case Reason::kCmqTopicNotFound:
+      return "cmq_topic_not_found";
+    case Reason::kCmqTopicExists:
+      return "cmq_topic_exists";
+    case Reason::kCmqTopicLimit:
+      return "cmq_topic_limit";
+    case Reason::kCmqSubscriptionNotFound:
+      return "cmq_subscription_not_found";
+    case Reason::kCmqSubscriptionExists:
+      return "cmq_subscription_exists";
   }
   return "unknown";
 }

@@ -87,6 +87,16 @@ enum class Reason : int {
                                  // its caller or by broker shutdown
 
   kShuttingDown = 60,  // Unavailable: the broker is closing
+
+  // CMQ topics and their subscriptions (tdmq-cmq-v3.md section 10).
+  kCmqTopicNotFound = 70,         // NotFound
+  kCmqTopicExists = 71,           // AlreadyExists (names compare
+                                  // case-insensitively)
+  kCmqTopicLimit = 72,            // ResourceExhausted: instance topic quota
+                                  // (the CMQ queue quota's count)
+  kCmqSubscriptionNotFound = 73,  // NotFound
+  kCmqSubscriptionExists = 74,    // AlreadyExists (per topic, names compare
+                                  // case-insensitively)
 };
 
 // Stable lower-case name, e.g. "topic_not_found". "unknown" for values

@@ -102,14 +102,15 @@ install_rocketmq_clients() {
 
 # The npm packages of tests/dms_sdk and tests/tdmq_sdk (package-lock.json),
 # when node_modules is missing or older than the lock file; and the Huawei
-# Cloud Java, Python and Go SDKs pinned by tests/dms_sdk_{java,python,go},
-# into the build folder (build/m2, build/pyvenv-dms-sdk, build/gomod) so the
-# tests run offline.
+# Cloud Java, Python and Go SDKs pinned by tests/dms_sdk_{java,python,go}
+# and the Tencent Cloud Python SDKs of tests/tdmq_sdk_python, into the build
+# folder (build/m2, build/pyvenv-*, build/gomod) so the tests run offline.
 install_node_modules() {
   "$ROOT/tests/dms_sdk/install.sh"
   "$ROOT/tests/tdmq_sdk/install.sh"
   "$ROOT/tests/dms_sdk_java/run.sh" --fetch-only --repo "$BUILD_ROOT/m2"
   "$ROOT/tests/dms_sdk_python/install.sh" --venv "$BUILD_ROOT/pyvenv-dms-sdk"
+  "$ROOT/tests/tdmq_sdk_python/install.sh" --venv "$BUILD_ROOT/pyvenv-tdmq-sdk"
   "$ROOT/tests/dms_sdk_go/run.sh" --fetch-only --cache "$BUILD_ROOT/gomod"
 }
 

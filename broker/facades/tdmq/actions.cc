@@ -14,6 +14,8 @@
 #include "base/status_macros.h"
 #include "broker/errors.h"
 #include "broker/facades/tdmq/errors.h"
+#include "broker/facades/tdmq/fields.h"
+#include "broker/facades/tdmq/topic_actions.h"
 #include "broker/names.h"
 
 namespace rewindmq::facade::tdmq {
@@ -36,28 +38,24 @@ constexpr ActionRow kActions[] = {
     {Action::kRewindCmqQueue, "RewindCmqQueue"},
     {Action::kSendCmqMsg, "SendCmqMsg"},
     {Action::kUnbindCmqDeadLetter, "UnbindCmqDeadLetter"},
+    {Action::kCreateCmqTopic, "CreateCmqTopic"},
+    {Action::kDescribeCmqTopics, "DescribeCmqTopics"},
+    {Action::kDescribeCmqTopicDetail, "DescribeCmqTopicDetail"},
+    {Action::kModifyCmqTopicAttribute, "ModifyCmqTopicAttribute"},
+    {Action::kDeleteCmqTopic, "DeleteCmqTopic"},
+    {Action::kPublishCmqMsg, "PublishCmqMsg"},
+    {Action::kCreateCmqSubscribe, "CreateCmqSubscribe"},
+    {Action::kDescribeCmqSubscriptionDetail, "DescribeCmqSubscriptionDetail"},
+    {Action::kModifyCmqSubscriptionAttribute, "ModifyCmqSubscriptionAttribute"},
+    {Action::kDeleteCmqSubscribe, "DeleteCmqSubscribe"},
+    {Action::kClearCmqSubscriptionFilterTags, "ClearCmqSubscriptionFilterTags"},
 };
 
-// Known names that are answered with UnsupportedOperation: §12, and the
-// topic and subscription actions of §10.
+// Known names that are answered with UnsupportedOperation (§12).
 constexpr absl::string_view kUnsupported[] = {
-    "ReceiveMessage",
-    "AcknowledgeMessage",
-    "SendMessages",
-    "SendBatchMessages",
-    "SendMsg",
-    "DescribeCmqDeadLetterSourceQueues",
-    "CreateCmqTopic",
-    "DescribeCmqTopics",
-    "DescribeCmqTopicDetail",
-    "ModifyCmqTopicAttribute",
-    "DeleteCmqTopic",
-    "PublishCmqMsg",
-    "CreateCmqSubscribe",
-    "DescribeCmqSubscriptionDetail",
-    "ModifyCmqSubscriptionAttribute",
-    "DeleteCmqSubscribe",
-    "ClearCmqSubscriptionFilterTags",
+    "ReceiveMessage", "AcknowledgeMessage",
+    "SendMessages",   "SendBatchMessages",
+    "SendMsg",        "DescribeCmqDeadLetterSourceQueues",
 };
 
 // Constant fields of a CmqQueue (§8.1).
@@ -72,37 +70,6 @@ constexpr absl::string_view kRewindTooLong =
 
 // ^[A-Za-z][A-Za-z0-9_-]{0,63}$ (§7.1).
 bool IsQueueName(absl::string_view s) { return broker::IsCmqV3QueueName(s); }
-
-absl::Status CheckRange(absl::string_view name,
-                        const std::optional<uint64_t>& v, uint64_t lo,
-                        uint64_t hi) {
-  if (v.has_value() && (*v < lo || *v > hi)) return ValueOutOfRange(name);
-  return absl::OkStatus();
-}
-
-int64_t ToI64(uint64_t v) {
-  return static_cast<int64_t>(
-      std::min<uint64_t>(v, std::numeric_limits<int64_t>::max()));
-}
-
-std::optional<int64_t> ToI64(const std::optional<uint64_t>& v) {
-  if (!v.has_value()) return std::nullopt;
-  return ToI64(*v);
-}
-
-uint64_t Ms(absl::Time t) {
-  return static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(t)));
-}
-
-uint64_t U(int64_t v) { return static_cast<uint64_t>(std::max<int64_t>(0, v)); }
-
-json::array TagsJson(const std::vector<broker::CmqTag>& tags) {
-  json::array a;
-  for (const broker::CmqTag& t : tags) {
-    a.push_back(json::object{{"TagKey", t.key}, {"TagValue", t.value}});
-  }
-  return a;
-}
 
 // A CmqQueue object, every field of §8.1. `sources` are the queues whose
 // dead-letter policy names this one.
@@ -120,9 +87,9 @@ json::object QueueJson(
   if (q.extras.dead_letter.has_value()) {
     const broker::CmqDeadLetterPolicy& p = *q.extras.dead_letter;
     policy = json::object{{"DeadLetterQueue", p.dead_letter_queue},
-                          {"Policy", U(p.policy)},
-                          {"MaxTimeToLive", U(p.max_time_to_live)},
-                          {"MaxReceiveCount", U(p.max_receive_count)}};
+                          {"Policy", ToU64(p.policy)},
+                          {"MaxTimeToLive", ToU64(p.max_time_to_live)},
+                          {"MaxReceiveCount", ToU64(p.max_receive_count)}};
   }
   json::object o;
   o["QueueId"] = q.queue_id;
@@ -130,18 +97,18 @@ json::object QueueJson(
   o["Qps"] = kQps;
   o["Bps"] = kBps;
   o["MaxDelaySeconds"] = kMaxDelaySeconds;
-  o["MaxMsgHeapNum"] = U(a.max_msg_heap_num);
-  o["PollingWaitSeconds"] = U(a.polling_wait_seconds);
-  o["MsgRetentionSeconds"] = U(a.msg_retention_seconds);
-  o["VisibilityTimeout"] = U(a.visibility_timeout);
-  o["MaxMsgSize"] = U(a.max_msg_size);
-  o["RewindSeconds"] = U(a.rewind_seconds);
-  o["CreateTime"] = Ms(q.create_time);
-  o["LastModifyTime"] = Ms(q.last_modify_time);
-  o["ActiveMsgNum"] = U(c.active);
-  o["InactiveMsgNum"] = U(c.inactive);
-  o["DelayMsgNum"] = U(c.delayed);
-  o["RewindMsgNum"] = a.rewind_seconds == 0 ? 0 : U(c.rewindable);
+  o["MaxMsgHeapNum"] = ToU64(a.max_msg_heap_num);
+  o["PollingWaitSeconds"] = ToU64(a.polling_wait_seconds);
+  o["MsgRetentionSeconds"] = ToU64(a.msg_retention_seconds);
+  o["VisibilityTimeout"] = ToU64(a.visibility_timeout);
+  o["MaxMsgSize"] = ToU64(a.max_msg_size);
+  o["RewindSeconds"] = ToU64(a.rewind_seconds);
+  o["CreateTime"] = UnixMillis(q.create_time);
+  o["LastModifyTime"] = UnixMillis(q.last_modify_time);
+  o["ActiveMsgNum"] = ToU64(c.active);
+  o["InactiveMsgNum"] = ToU64(c.inactive);
+  o["DelayMsgNum"] = ToU64(c.delayed);
+  o["RewindMsgNum"] = a.rewind_seconds == 0 ? 0 : ToU64(c.rewindable);
   o["MinMsgTime"] = c.min_msg_time.has_value()
                         ? static_cast<uint64_t>(std::max<int64_t>(
                               0, absl::ToUnixSeconds(*c.min_msg_time)))
@@ -158,7 +125,7 @@ json::object QueueJson(
   o["Status"] = 1;
   o["MaxUnackedMsgNum"] = kMaxUnackedMsgNum;
   o["MaxMsgBacklogSize"] = a.max_msg_heap_num * a.max_msg_size;
-  o["RetentionSizeInMB"] = U(q.extras.retention_size_mb);
+  o["RetentionSizeInMB"] = ToU64(q.extras.retention_size_mb);
   return o;
 }
 
@@ -209,37 +176,6 @@ struct AttributeFields {
   std::optional<uint64_t> retention_size_mb;
 };
 
-absl::StatusOr<std::vector<broker::CmqTag>> ReadTags(const Params& p) {
-  RMQ_ASSIGN_OR_RETURN(std::optional<std::vector<Params::Element>> elements,
-                       p.Objects("Tags", {"TagKey", "TagValue"}));
-  std::vector<broker::CmqTag> tags;
-  if (!elements.has_value()) return tags;
-  for (const Params::Element& e : *elements) {
-    RMQ_ASSIGN_OR_RETURN(std::optional<std::string> key, p.String(e, "TagKey"));
-    RMQ_ASSIGN_OR_RETURN(std::optional<std::string> value,
-                         p.String(e, "TagValue"));
-    if (!key.has_value() || key->empty()) {
-      return MissingParameterError(absl::StrCat(e.path, ".TagKey"));
-    }
-    if (!value.has_value()) {
-      return MissingParameterError(absl::StrCat(e.path, ".TagValue"));
-    }
-    if (key->size() > 127)
-      return ValueOutOfRange(absl::StrCat(e.path, ".TagKey"));
-    if (value->size() > 255) {
-      return ValueOutOfRange(absl::StrCat(e.path, ".TagValue"));
-    }
-    for (const broker::CmqTag& t : tags) {
-      if (t.key == *key) {
-        return InvalidValueError(
-            absl::StrCat("tag key ", *key, " is given more than once"));
-      }
-    }
-    tags.push_back({*std::move(key), *std::move(value)});
-  }
-  return tags;
-}
-
 // Type errors of every attribute field, in table order (§6.2 step 7).
 absl::StatusOr<AttributeFields> ReadAttributeFields(const Params& p,
                                                     bool with_tags) {
@@ -275,7 +211,8 @@ absl::StatusOr<AttributeFields> ReadAttributeFields(const Params& p,
 absl::Status CheckAttributeRanges(const AttributeFields& f,
                                   const ActionContext& ctx) {
   RMQ_RETURN_IF_ERROR(CheckRange("MaxMsgHeapNum", f.max_msg_heap_num,
-                                 U(ctx.min_max_msg_heap_num), 1'000'000'000));
+                                 ToU64(ctx.min_max_msg_heap_num),
+                                 1'000'000'000));
   RMQ_RETURN_IF_ERROR(
       CheckRange("PollingWaitSeconds", f.polling_wait_seconds, 0, 30));
   RMQ_RETURN_IF_ERROR(
@@ -457,82 +394,23 @@ absl::StatusOr<json::object> DescribeCmqQueueDetail(broker::CmqQueues& cmq,
   return json::object{{"QueueDescribe", QueueJson(q, SourcesOf(q.name, all))}};
 }
 
-// A tag filter of DescribeCmqQueues: `tag:<key>` with accepted values.
-struct TagFilter {
-  std::string key;
-  std::vector<std::string> values;
-};
-
-bool Matches(const broker::CmqQueueInfo& q, const TagFilter& filter) {
-  for (const broker::CmqTag& t : q.extras.tags) {
-    if (t.key == filter.key &&
-        std::find(filter.values.begin(), filter.values.end(), t.value) !=
-            filter.values.end()) {
-      return true;
-    }
-  }
-  return false;
-}
-
 absl::StatusOr<json::object> DescribeCmqQueues(broker::CmqQueues& cmq,
                                                const ActionContext& ctx,
                                                const Params& p) {
   RMQ_RETURN_IF_ERROR(
       p.CheckKnown({"Offset", "Limit", "QueueName", "QueueNameList",
                     "IsTagFilter", "Filters"}));
-  RMQ_ASSIGN_OR_RETURN(std::optional<uint64_t> offset, p.U64("Offset"));
-  RMQ_ASSIGN_OR_RETURN(std::optional<uint64_t> limit, p.U64("Limit"));
-  RMQ_ASSIGN_OR_RETURN(std::optional<std::string> search,
-                       p.String("QueueName"));
-  RMQ_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> names,
-                       p.Strings("QueueNameList"));
-  RMQ_ASSIGN_OR_RETURN(std::optional<bool> tag_filter, p.Bool("IsTagFilter"));
-  RMQ_ASSIGN_OR_RETURN(std::optional<std::vector<Params::Element>> elements,
-                       p.Objects("Filters", {"Name", "Values"}));
-  std::vector<TagFilter> filters;
-  if (elements.has_value()) {
-    for (const Params::Element& e : *elements) {
-      RMQ_ASSIGN_OR_RETURN(std::optional<std::string> fname,
-                           p.String(e, "Name"));
-      RMQ_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> values,
-                           p.Strings(e, "Values"));
-      filters.push_back(
-          {fname.value_or(""), values.value_or(std::vector<std::string>{})});
-    }
-  }
-  RMQ_RETURN_IF_ERROR(CheckRange("Limit", limit, 1, 50));
-  if (names.has_value() && names->size() > 100) {
-    return ValueOutOfRange("QueueNameList");
-  }
-  for (size_t i = 0; i < filters.size(); ++i) {
-    if (!absl::StartsWith(filters[i].key, "tag:") ||
-        filters[i].key.size() == 4) {
-      return ValueOutOfRange(absl::StrCat("Filters.", i, ".Name"));
-    }
-    filters[i].key.erase(0, 4);
-  }
+  RMQ_ASSIGN_OR_RETURN(ListQuery query,
+                       ReadListQuery(p, "QueueName", "QueueNameList"));
   RMQ_ASSIGN_OR_RETURN(std::vector<broker::CmqQueueInfo> all,
                        AllQueues(cmq, ctx));
   std::vector<const broker::CmqQueueInfo*> matches;
   for (const broker::CmqQueueInfo& q : all) {
-    if (search.has_value() && !absl::StrContains(q.name, *search)) continue;
-    if (names.has_value() &&
-        std::none_of(names->begin(), names->end(), [&](const std::string& n) {
-          return absl::EqualsIgnoreCase(n, q.name);
-        })) {
-      continue;
-    }
-    if (tag_filter.value_or(false) &&
-        !std::all_of(filters.begin(), filters.end(),
-                     [&](const TagFilter& f) { return Matches(q, f); })) {
-      continue;
-    }
-    matches.push_back(&q);
+    if (query.Matches(q.name, q.extras.tags)) matches.push_back(&q);
   }
   json::array list;
-  const uint64_t first = offset.value_or(0);
-  const uint64_t count = limit.value_or(20);
-  for (uint64_t i = first; i < matches.size() && list.size() < count; ++i) {
+  for (uint64_t i = query.offset;
+       i < matches.size() && list.size() < query.limit; ++i) {
     // The list has no counters; each queue of the page is read in full.
     absl::StatusOr<broker::CmqQueueInfo> q =
         cmq.GetQueueAttributes(ctx.instance, matches[i]->name);
@@ -676,6 +554,21 @@ absl::StatusOr<json::object> RunAction(broker::CmqQueues& cmq,
       return SendCmqMsg(cmq, context, params);
     case Action::kUnbindCmqDeadLetter:
       return UnbindCmqDeadLetter(cmq, context, params);
+    case Action::kCreateCmqTopic:
+    case Action::kDescribeCmqTopics:
+    case Action::kDescribeCmqTopicDetail:
+    case Action::kModifyCmqTopicAttribute:
+    case Action::kDeleteCmqTopic:
+    case Action::kPublishCmqMsg:
+    case Action::kCreateCmqSubscribe:
+    case Action::kDescribeCmqSubscriptionDetail:
+    case Action::kModifyCmqSubscriptionAttribute:
+    case Action::kDeleteCmqSubscribe:
+    case Action::kClearCmqSubscriptionFilterTags:
+      if (context.topics == nullptr) {
+        return absl::InternalError("tdmq action context has no cmq topics");
+      }
+      return RunTopicAction(*context.topics, context, action, params);
   }
   return absl::InternalError("unhandled tdmq action");
 }

@@ -1,5 +1,6 @@
 // The API 3.0 actions of TDMQ for CMQ (spec tdmq-cmq-v3.md §9, §10, §12):
-// their names, and running one against the broker's CMQ queues.
+// their names, and running one against the broker's CMQ queues and topics
+// (the topic and subscription actions live in topic_actions.h).
 //
 //   absl::StatusOr<Action> action = ParseAction(header_value);
 //   absl::StatusOr<boost::json::object> fields =
@@ -20,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "broker/cmq_queues.h"
+#include "broker/cmq_topics.h"
 #include "broker/facades/tdmq/params.h"
 
 namespace rewindmq::facade::tdmq {
@@ -35,14 +37,25 @@ enum class Action {
   kRewindCmqQueue,
   kSendCmqMsg,
   kUnbindCmqDeadLetter,
+  // Topics and subscriptions (§10, topic_actions.h).
+  kCreateCmqTopic,
+  kDescribeCmqTopics,
+  kDescribeCmqTopicDetail,
+  kModifyCmqTopicAttribute,
+  kDeleteCmqTopic,
+  kPublishCmqMsg,
+  kCreateCmqSubscribe,
+  kDescribeCmqSubscriptionDetail,
+  kModifyCmqSubscriptionAttribute,
+  kDeleteCmqSubscribe,
+  kClearCmqSubscriptionFilterTags,
 };
 
 // The action named by `X-TC-Action` (or the v1 `Action` parameter), its
 // first character upper-cased, then matched exactly (§3.1). Errors:
 // MissingParameter `Action` for an empty name; UnsupportedOperation for the
-// actions of §12 (the Pulsar data plane, DescribeCmqDeadLetterSourceQueues)
-// and for the topic and subscription actions of §10, which this version
-// does not serve; InvalidAction for any other name.
+// actions of §12 (the Pulsar data plane, DescribeCmqDeadLetterSourceQueues);
+// InvalidAction for any other name.
 absl::StatusOr<Action> ParseAction(absl::string_view name);
 
 absl::string_view ActionName(Action action);
@@ -52,6 +65,9 @@ struct ActionContext {
   std::string instance;  // the broker instance CMQ queues live in
   int64_t min_max_msg_heap_num = 1'000'000;  // BrokerOptions'
   absl::Time now;                            // the broker clock's
+  // The broker's CMQ topics, for the actions of §10 (InternalError when
+  // null). Borrowed.
+  broker::CmqTopics* topics = nullptr;
 };
 
 absl::StatusOr<boost::json::object> RunAction(broker::CmqQueues& cmq,

@@ -66,6 +66,19 @@ TdmqError FromReason(const absl::Status& s) {
               "GetQueueAttributes"};
     case Reason::kShuttingDown:
       return {"ServiceUnavailable", "service is shutting down"};
+    case Reason::kCmqTopicNotFound:
+      return {"ResourceNotFound.Topic", "topic is not existed, or deleted"};
+    case Reason::kCmqTopicExists:
+      return {"ResourceInUse.Topic",
+              "topic is already existed,case insensitive"};
+    case Reason::kCmqTopicLimit:
+      return {"LimitExceeded.Topics", "number of topics has reached the limit"};
+    case Reason::kCmqSubscriptionNotFound:
+      return {"ResourceNotFound.Subscription",
+              "subscription is not existed, or deleted"};
+    case Reason::kCmqSubscriptionExists:
+      return {"ResourceInUse.Subscription",
+              "subscription is already existed,case insensitive"};
     default:
       break;
   }

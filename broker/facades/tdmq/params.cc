@@ -345,8 +345,9 @@ absl::StatusOr<std::optional<bool>> Params::Bool(absl::string_view name) const {
   if (v->is_bool()) return v->get_bool();
   if (flattened_ && v->is_string()) {
     const json::string& s = v->get_string();
-    if (s == "true" || s == "1") return true;
-    if (s == "false" || s == "0") return false;
+    // Python's SDK writes its booleans as str(True): "True", "False".
+    if (s == "true" || s == "True" || s == "1") return true;
+    if (s == "false" || s == "False" || s == "0") return false;
   }
   return InvalidParameterError(name, "wrong type");
 }

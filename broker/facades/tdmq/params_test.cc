@@ -146,6 +146,11 @@ TEST(ParamsFlattenedTest, ValuesConvertToTheFieldsType) {
   EXPECT_EQ(CodeOf(p.U64("B").status()), "InvalidParameter");
   EXPECT_THAT(p.Bool("C"), IsOkAndHolds(Optional(true)));
   EXPECT_THAT(p.Bool("D"), IsOkAndHolds(Optional(false)));
+  ASSERT_OK_AND_ASSIGN(Params py,
+                       Params::FromFlattened("T=True&F=False&X=yes"));
+  EXPECT_THAT(py.Bool("T"), IsOkAndHolds(Optional(true)));
+  EXPECT_THAT(py.Bool("F"), IsOkAndHolds(Optional(false)));
+  EXPECT_EQ(CodeOf(py.Bool("X").status()), "InvalidParameter");
   EXPECT_EQ(CodeOf(p.U64("E").status()), "InvalidParameterValue");
   EXPECT_THAT(p.I64("E"), IsOkAndHolds(Optional(int64_t{-5})));
   EXPECT_EQ(CodeOf(p.U64("F").status()), "InvalidParameter");

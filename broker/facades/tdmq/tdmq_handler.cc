@@ -201,6 +201,7 @@ void TdmqHandler::Handle(const httpd::RequestContext& /*ctx*/,
       .instance = broker_->default_instance(),
       .min_max_msg_heap_num = broker_->options().cmq_min_max_msg_heap_num,
       .now = broker_->options().clock->Now(),
+      .topics = &broker_->cmq_topics(),
   };
   absl::StatusOr<json::object> fields =
       RunAction(broker_->cmq(), context, *action, *params);
