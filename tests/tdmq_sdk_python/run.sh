@@ -14,7 +14,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 venv=${RMQ_TDMQ_SDK_PYTHON_VENV:-$root/build/pyvenv-tdmq-sdk}
 binary=${REWINDMQ_BINARY:-}
-tests=(test_queue_actions test_signature test_cross_protocol)
+tests=(test_queue_actions test_signature test_cross_protocol test_topics)
 
 while [ $# -gt 0 ]; do
   case $1 in
