@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the folder dependency rules of the project: RocksDB only inside
-# storage/, no Boost in broker/ outside broker/http and broker/facades, and
-# no storage/ header in broker/http or broker/facades.
+# storage/, no Boost in broker/ outside broker/http and broker/facades, no
+# prometheus-cpp in the broker core, and no storage/ header in broker/http
+# or broker/facades.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -16,6 +17,9 @@ hits=$(grep -rnE '#include [<"]rocksdb/' --include='*.h' --include='*.cc' \
 hits=$(grep -rnE '#include [<"]boost/' --include='*.h' --include='*.cc' broker 2>/dev/null |
   grep -vE '^broker/(http|facades)/')
 [ -n "$hits" ] && report "boost/ included in broker/ outside http/ and facades/" "$hits"
+hits=$(grep -rnE '#include [<"]prometheus/' --include='*.h' --include='*.cc' \
+  base storage proto broker 2>/dev/null | grep -vE '^broker/(http|facades|server)/')
+[ -n "$hits" ] && report "prometheus/ included outside broker/http, facades and server" "$hits"
 hits=$(grep -rnE '#include "storage/' --include='*.h' --include='*.cc' \
   broker/http broker/facades 2>/dev/null)
 [ -n "$hits" ] && report "storage/ included from broker/http or broker/facades" "$hits"

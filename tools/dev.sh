@@ -36,7 +36,7 @@ PACKAGES=(
   librocksdb-dev libprotobuf-dev protobuf-compiler libabsl-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format python3-venv
+  clang-format python3-venv prometheus-cpp-dev prometheus
 )
 
 as_root() {

@@ -116,6 +116,7 @@ void HttpServer::Shutdown(absl::Duration drain_timeout) {
     }
   }
   core_->StopThreads();
+  core_->DetachMetrics();
 }
 
 }  // namespace rewindmq::httpd

@@ -55,6 +55,8 @@
 
 namespace rewindmq::httpd {
 
+class HttpMetrics;
+
 namespace internal {
 class Core;
 }  // namespace internal
@@ -86,6 +88,9 @@ struct HttpServerOptions {
   absl::Duration linger_timeout = absl::Seconds(2);
   // Source of RequestContext::received. Not owned; must outlive the server.
   Clock* clock = Clock::Real();
+  // Where requests and connections are counted (metrics.h); null counts
+  // nothing. Not owned; must outlive the server.
+  HttpMetrics* metrics = nullptr;
 };
 
 // Thread-safe.

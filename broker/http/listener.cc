@@ -59,6 +59,7 @@ void Listener::OnAccept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
+  core_->CountAccepted();
   const uint64_t id = core_->NextSessionId();
   auto session = std::make_shared<Session>(core_, id, std::move(socket));
   if (!core_->Register(id, session)) {

@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "broker/http/http_server.h"
+#include "broker/http/metrics.h"
 #include "broker/http/router.h"
 
 namespace rewindmq::httpd::internal {
@@ -149,11 +150,25 @@ class Core : public std::enable_shared_from_this<Core> {
       return false;
     }
     sessions_[id] = session;
+    if (connection_metrics_ != nullptr) connection_metrics_->ConnectionOpened();
     return true;
   }
   void Unregister(uint64_t id) {
     absl::MutexLock l(&mu_);
-    sessions_.erase(id);
+    if (sessions_.erase(id) > 0 && connection_metrics_ != nullptr) {
+      connection_metrics_->ConnectionClosed();
+    }
+  }
+  // Stops counting connections once the server has shut down: a Session
+  // kept alive by a late Responder may be destroyed after the metrics are.
+  // Connections still registered are counted as closed.
+  void DetachMetrics() {
+    absl::MutexLock l(&mu_);
+    if (connection_metrics_ == nullptr) return;
+    for (size_t i = 0; i < sessions_.size(); ++i) {
+      connection_metrics_->ConnectionClosed();
+    }
+    connection_metrics_ = nullptr;
   }
   int connection_count() const {
     absl::MutexLock l(&mu_);
@@ -164,10 +179,34 @@ class Core : public std::enable_shared_from_this<Core> {
   void SetAcceptor(tcp::acceptor acceptor) {
     acceptor_.emplace(std::move(acceptor));
   }
+  // Counts an accepted connection, if metrics are kept. I/O threads only.
+  void CountAccepted() {
+    if (options_.metrics != nullptr) options_.metrics->ConnectionAccepted();
+  }
+  // Counts a request answered by `route` (null: unrouted) with `status`
+  // after `seconds`, if metrics are kept. I/O threads only (which have
+  // stopped before the metrics may go); no allocation.
+  void CountRequest(const Route* route, unsigned status, double seconds) {
+    if (options_.metrics == nullptr) return;
+    HttpMetrics::RouteSeries* series =
+        route == nullptr ? unrouted_series_
+                         : route_series_[static_cast<size_t>(
+                               route - router_->routes().data())];
+    series->Record(status, seconds);
+  }
+
   // Starts accepting and the threads. False when already serving.
   bool Serve(const Router* router) {
     if (serving_.exchange(true)) return false;
     router_ = router;
+    if (options_.metrics != nullptr) {
+      // Each route's series, found by its position in the router, so that
+      // counting a request needs no lookup by name.
+      for (const Route& route : router->routes()) {
+        route_series_.push_back(options_.metrics->ForRoute(route.name));
+      }
+      unrouted_series_ = options_.metrics->ForRoute("");
+    }
     StartListener(std::move(*acceptor_));
     acceptor_.reset();
     StartThreads();
@@ -218,10 +257,15 @@ class Core : public std::enable_shared_from_this<Core> {
   // queued work may hold reservations.
   BodyBudget body_budget_;
   const Router* router_ = nullptr;
+  // Set once by Serve() with router_, when options_.metrics is set: the
+  // series of router_->routes()[i], and of unrouted requests.
+  std::vector<HttpMetrics::RouteSeries*> route_series_;
+  HttpMetrics::RouteSeries* unrouted_series_ = nullptr;
   std::atomic<uint64_t> next_session_id_{1};
 
   mutable absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  HttpMetrics* connection_metrics_ ABSL_GUARDED_BY(mu_) = options_.metrics;
   absl::flat_hash_map<uint64_t, std::weak_ptr<Session>> sessions_
       ABSL_GUARDED_BY(mu_);
 

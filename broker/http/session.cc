@@ -529,9 +529,13 @@ void Session::OnWrite(beast::error_code ec, std::size_t /*bytes*/) {
   }
   if (closed_) return AbandonPipeline();
   bool close = false;
+  const auto now = std::chrono::steady_clock::now();
   for (; writing_ > 0; --writing_) {
     Exchange& ex = pipeline_.front();
-    LogAccess(ex, ec ? 0 : ex.bytes_out, ec);
+    const double seconds =
+        std::chrono::duration<double>(now - ex.started).count();
+    LogAccess(ex, ec ? 0 : ex.bytes_out, seconds, ec);
+    core_->CountRequest(ex.route, ex.response->result_int(), seconds);
     close = close || ex.close;
     pipeline_.pop_front();
   }
@@ -608,10 +612,8 @@ void Session::AbandonPipeline() {
 }
 
 void Session::LogAccess(const Exchange& ex, std::size_t bytes_out,
-                        const beast::error_code& ec) {
-  const double ms = std::chrono::duration<double, std::milli>(
-                        std::chrono::steady_clock::now() - ex.started)
-                        .count();
+                        double seconds, const beast::error_code& ec) {
+  const double ms = seconds * 1000;
   RMQ_LOG(kInfo, "http ", MethodOf(ex), " ", TargetOf(ex), " ",
           ex.response->result_int(), " in=", ex.bytes_in, " out=", bytes_out,
           " ", absl::StrFormat("%.1f", ms), "ms id=", ex.ctx.request_id,

@@ -144,7 +144,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // come, are discarded. Each is logged once.
   void AbandonPipeline();
 
-  void LogAccess(const Exchange& ex, std::size_t bytes_out,
+  // Logs the access line of `ex`, answered in `seconds`.
+  void LogAccess(const Exchange& ex, std::size_t bytes_out, double seconds,
                  const beast::error_code& ec);
 
   void LogAbandoned(const Exchange& ex);

@@ -8,6 +8,7 @@
 #include "base/logging.h"
 #include "base/status_macros.h"
 #include "broker/broker.h"
+#include "broker/facades/admin/metrics.h"
 #include "broker/facades/cmq/cmq_handler.h"
 #include "broker/facades/dms/handler.h"
 #include "broker/facades/remoting/server.h"
@@ -24,6 +25,8 @@ namespace rewindmq::server {
 struct ServerComponents {
   // What the handlers serve from; owns the Store.
   std::unique_ptr<broker::Broker> broker;
+  // GET /metrics and the counters the HTTP server keeps in it.
+  std::unique_ptr<facade::admin::Metrics> metrics;
   // The facades, borrowed by the router.
   std::unique_ptr<facade::cmq::CmqHandler> cmq;
   std::unique_ptr<facade::dms::DmsHandler> dms;
@@ -46,8 +49,10 @@ storage::StoreOptions StoreOptionsFor(const ServerConfig& config) {
   return options;
 }
 
-httpd::HttpServerOptions HttpOptionsFor(const ServerConfig& config) {
+httpd::HttpServerOptions HttpOptionsFor(const ServerConfig& config,
+                                        httpd::HttpMetrics* metrics) {
   httpd::HttpServerOptions options;
+  options.metrics = metrics;
   options.host = config.listen_host;
   options.port = config.listen_port;
   options.io_threads = config.io_threads;
@@ -74,8 +79,8 @@ absl::Status OpenBackend(const ServerConfig& config,
 }
 
 // Builds the facade handlers and registers every route, in the order the
-// product requires: health; TDMQ (API 3.0) on / for requests whose head
-// says so (X-TC-Action, a TC3 Authorization, Version=2020-02-17 in the
+// product requires: health and metrics; TDMQ (API 3.0) on / for requests whose
+// head says so (X-TC-Action, a TC3 Authorization, Version=2020-02-17 in the
 // query); CMQ 2.0 on /v2/index.php and on / with an Action parameter; TDMQ
 // for a v1 form that names its version in the body; DMS under /v2/.
 // Anything else gets the 404 of the facade whose prefix it matches, or a
@@ -84,6 +89,7 @@ absl::Status OpenBackend(const ServerConfig& config,
 void RegisterRoutes(const ServerConfig& config, const std::string& address,
                     ServerComponents& c) {
   c.router.Add(httpd::HealthRoute(&c.health));
+  c.router.Add(c.metrics->Route());
 
   // One set of CMQ credentials serves both CMQ faces (tdmq-cmq-v3.md §4.1).
   facade::cmq::CmqConfig cmq;
@@ -141,9 +147,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   auto c = std::make_unique<ServerComponents>();
   RMQ_RETURN_IF_ERROR(OpenBackend(config, data_dir, *c));
+  c->metrics = std::make_unique<facade::admin::Metrics>(c->broker.get());
   // Bind before building the handlers, which may need the real port.
-  RMQ_ASSIGN_OR_RETURN(c->http,
-                       httpd::HttpServer::Bind(HttpOptionsFor(config)));
+  RMQ_ASSIGN_OR_RETURN(c->http, httpd::HttpServer::Bind(HttpOptionsFor(
+                                    config, c->metrics->http())));
   RegisterRoutes(config, c->http->address(), *c);
   if (!config.remoting_host.empty()) {
     facade::remoting::RemotingConfig rc;

@@ -1,6 +1,7 @@
 // The composition root of the rewindmq process: opens the message store,
-// registers every HTTP route (health, CMQ, DMS) on one router, and serves
-// it on one port. main.cc adds flags and signals; tests start it in-process.
+// registers every HTTP route (health, metrics, CMQ, DMS) on one router, and
+// serves it on one port. main.cc adds flags and signals; tests start it
+// in-process.
 #pragma once
 
 #include <cstdint>
