@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/text.h"
 #include "broker/facades/tdmq/errors.h"
 #include "broker/http/query.h"
 
@@ -270,6 +271,11 @@ absl::StatusOr<Params> Params::FromFlattened(absl::string_view encoded) {
     if (!name.has_value() || !value.has_value()) {
       return InvalidParameterError(name.value_or(std::string(item.name)),
                                    "bad percent-encoding");
+    }
+    // JSON bodies must be UTF-8; so are flattened ones, once decoded.
+    if (!IsValidUtf8(*name) || !IsValidUtf8(*value)) {
+      return TdmqStatus(kInvalidParameter,
+                        "A parameter name or value is not valid UTF-8.");
     }
     if (IsCommonParameter(*name)) continue;
     if (!seen.insert(*name).second) {

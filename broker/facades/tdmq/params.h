@@ -36,7 +36,8 @@ class Params {
   // element; indices from 0 without gaps). The common v1 parameters
   // (`Action`, `Version`, `SecretId`, `Signature`, ...) are left out. Every
   // value is a string, converted when read. InvalidParameter for a repeated
-  // name, a bad index or undecodable percent-encoding.
+  // name, a bad index, undecodable percent-encoding or a decoded name or
+  // value that is not UTF-8.
   static absl::StatusOr<Params> FromFlattened(absl::string_view encoded);
 
   // UnknownParameter naming the first top-level key, in request order, that

@@ -175,6 +175,10 @@ TEST(ParamsFlattenedTest, PlusIsASpaceAndBadEscapesFail) {
               IsOkAndHolds(Optional(std::string("a b!"))));
   EXPECT_EQ(CodeOf(Params::FromFlattened("MsgContent=%zz").status()),
             "InvalidParameter");
+  EXPECT_EQ(CodeOf(Params::FromFlattened("MsgContent=%FF").status()),
+            "InvalidParameter");
+  EXPECT_EQ(CodeOf(Params::FromFlattened("Na%C3me=x").status()),
+            "InvalidParameter");
 }
 
 }  // namespace

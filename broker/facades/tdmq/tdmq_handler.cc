@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "base/logging.h"
+#include "base/text.h"
 #include "broker/facades/tdmq/actions.h"
 #include "broker/facades/tdmq/errors.h"
 #include "broker/facades/tdmq/params.h"
@@ -68,7 +69,14 @@ httpd::Response Answer(const httpd::Request& req, absl::string_view request_id,
 httpd::Response ErrorAnswer(const httpd::Request& req,
                             absl::string_view request_id,
                             const absl::Status& s) {
-  const TdmqError error = ToTdmqError(s);
+  TdmqError error = ToTdmqError(s);
+  // Messages may quote what the client sent (an action name, a version);
+  // the answer must stay valid JSON text, so such bytes are replaced.
+  if (!IsValidUtf8(error.message)) {
+    for (char& c : error.message) {
+      if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    }
+  }
   if (IsInternal(error)) {
     RMQ_LOG(kError, "tdmq request ", request_id, " failed: ", s.ToString());
   }

@@ -528,6 +528,8 @@ TEST_F(TdmqHandlerTest, ActionVersionAndMethodAreCheckedFirst) {
   old_version.set("X-TC-Version", "2019-03-04");
   EXPECT_EQ(Send(std::move(old_version)).Code(), "NoSuchVersion");
   EXPECT_EQ(Call("Foo").Code(), "InvalidAction");
+  // An action name that is not UTF-8 is quoted without breaking the JSON.
+  EXPECT_EQ(Call("ModifyCmq\xe1ueueAttribute").Code(), "InvalidAction");
   EXPECT_EQ(Call("ReceiveMessage").Code(), "UnsupportedOperation");
   // The first character is upper-cased (as S-py does), the rest must match.
   EXPECT_EQ(Call("describeCmqQueues").Code(), "");
