@@ -100,17 +100,22 @@ class InlineWindow {
 class SessionSink final : public ResponseSink {
  public:
   SessionSink(std::shared_ptr<Core> core, std::shared_ptr<Session> session,
-              uint64_t seq, std::shared_ptr<InlineWindow> window)
+              uint64_t seq, std::shared_ptr<InlineWindow> window,
+              BodyReservation body = BodyReservation())
       : core_(std::move(core)),
         session_(std::move(session)),
         seq_(seq),
-        window_(std::move(window)) {}
+        window_(std::move(window)),
+        body_(std::move(body)) {}
 
   void Complete(Response response) override { Deliver(std::move(response)); }
   void Dropped() override { Deliver(std::nullopt); }
 
  private:
   void Deliver(std::optional<Response> response) {
+    // The body's room is given back before the answer can reach the
+    // client, so that a client which saw it may send its next body at once.
+    body_ = BodyReservation();
     if (window_ != nullptr && window_->Keep(response)) return;
     net::post(session_->executor(), [session = session_, seq = seq_,
                                      response = std::move(response)]() mutable {
@@ -124,6 +129,7 @@ class SessionSink final : public ResponseSink {
   const std::shared_ptr<Session> session_;
   const uint64_t seq_;
   const std::shared_ptr<InlineWindow> window_;
+  BodyReservation body_;
 };
 
 // Runs `handler` on `req`; exceptions are logged (the Responder, dropped
@@ -444,12 +450,13 @@ void Session::MaybeDispatch() {
       window = std::make_shared<InlineWindow>();
     }
     Responder respond(std::make_unique<SessionSink>(
-        core_->shared_from_this(), shared_from_this(), next->seq, window));
+        core_->shared_from_this(), shared_from_this(), next->seq, window,
+        window == nullptr ? std::move(next->body_reservation)
+                          : BodyReservation()));
     if (window == nullptr) {
       net::post(core_->workers(),
                 [handler, ctx = next->ctx, req = std::move(*next->request),
-                 respond = std::move(respond),
-                 body = std::move(next->body_reservation)]() mutable {
+                 respond = std::move(respond)]() mutable {
                   RunHandler(handler, ctx, req, std::move(respond));
                 });
       next->request.reset();
